@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "decoy",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "decoy", targets: ["decoy"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(
+            name: "DecoyProfile",
+            dependencies: ["CYAML"],
+            resources: [.embedInCode("Resources/default.yaml")]
+        ),
+        .target(name: "DecoyEngine", dependencies: ["DecoyProfile"]),
+        .target(name: "DecoyProviders", dependencies: ["DecoyEngine"]),
+        .target(
+            name: "DecoyServer",
+            dependencies: [
+                "DecoyProfile", "DecoyEngine", "DecoyProviders",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "decoy",
+            dependencies: [
+                "DecoyServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "DecoyProfileTests", dependencies: ["DecoyProfile"]),
+        .testTarget(name: "DecoyEngineTests", dependencies: ["DecoyEngine"]),
+        .testTarget(name: "DecoyProvidersTests", dependencies: ["DecoyProviders"]),
+        .testTarget(
+            name: "DecoyServerTests",
+            dependencies: [
+                "DecoyServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,117 @@
+import DecoyProfile
+import Synchronization
+
+/// Turns a request into a `Plan`: picks the route, applies its limits and fault rules, draws its latency.
+///
+/// One `Engine` serves one profile snapshot; it is shared by every event loop and holds no lock on the
+/// hot path (atomics only; the limiter's registry of scoped buckets is the one lock).
+public final class Engine: Sendable {
+    public let profile: Profile
+    let routes: [RouteState]
+    let fallback: RouteState
+    let seed: UInt64
+
+    public init(profile: Profile) {
+        self.profile = profile
+        let seed = profile.seed ?? UInt64.random(in: .min ... .max)
+        self.seed = seed
+        self.routes = profile.routes.enumerated().map { RouteState(route: $0.element, stream: UInt64($0.offset + 1)) }
+        self.fallback = RouteState(
+            route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), stream: 0)
+    }
+
+    /// The route a request falls to, or the profile defaults.
+    func state<H: HeaderSource>(for request: SimRequest, headers: H) -> RouteState {
+        for state in routes where state.route.match.holds(for: request, headers: headers) { return state }
+        return fallback
+    }
+
+    /// The name of the route that would serve the request.
+    public func routeName<H: HeaderSource>(for request: SimRequest, headers: H) -> String {
+        state(for: request, headers: headers).route.name
+    }
+
+    /// Decides what happens to one request. `nowNanos` is a monotonic clock reading.
+    public func plan<H: HeaderSource>(_ request: SimRequest, headers: H, nowNanos: Int64) -> Plan {
+        let state = state(for: request, headers: headers)
+        let index = state.requests.wrappingAdd(1, ordering: .relaxed).oldValue
+        var rng = SplitMix64(seed: seed, stream: state.stream, index: index)
+        let behavior = state.route.behavior
+
+        var schedule = Schedule(routeName: state.route.name)
+        schedule.firstByteNanos = Int64(behavior.firstByte.sample(using: &rng) * 1e9)
+        var tokens = max(1, Int(behavior.completionTokens.sample(using: &rng).rounded()))
+        if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
+        schedule.completionTokens = tokens
+        schedule.gaps = GapSampler(distribution: behavior.perToken, rng: SplitMix64(seed: rng.next()))
+
+        if let forced = request.forced { return Self.plan(forced, schedule) }
+
+        if let limiter = state.limiter {
+            let cost = request.promptTokens + tokens * max(1, request.choices)
+            switch limiter.admit(request, headers: headers, tokens: cost, nowNanos: nowNanos) {
+            case .admitted(let quota, let lease):
+                schedule.quota = quota
+                schedule.lease = lease
+            case .rejected(var rejection):
+                rejection.routeName = state.route.name
+                return .reject(rejection)
+            }
+        }
+
+        for (rule, counter) in zip(state.route.errors, state.ruleCounters) {
+            let fires: Bool
+            switch rule.trigger {
+            case .rate(let p): fires = rng.unit() < p
+            case .first(let n): fires = counter.next() < n
+            case .every(let n): fires = (counter.next() + 1) % UInt64(max(n, 1)) == 0
+            }
+            if fires { return Self.plan(rule.outcome, schedule) }
+        }
+        return .serve(schedule)
+    }
+
+    static func plan(_ outcome: ErrorRule.Outcome, _ schedule: Schedule) -> Plan {
+        switch outcome {
+        case .status(let status, let retryAfter): .error(status: status, retryAfter: retryAfter, schedule: schedule)
+        case .fault(let fault): .fault(fault, schedule: schedule)
+        }
+    }
+}
+
+/// The run-time state of one route: counters and its limiter.
+final class RouteState: Sendable {
+    let route: Route
+    let stream: UInt64
+    let requests = Atomic<UInt64>(0)
+    let ruleCounters: [Counter]
+    let limiter: RouteLimiter?
+
+    init(route: Route, stream: UInt64) {
+        self.route = route
+        self.stream = stream
+        self.ruleCounters = route.errors.map { _ in Counter() }
+        self.limiter = route.limit.map { RouteLimiter(limit: $0) }
+    }
+}
+
+/// An atomic counter that can live in an array.
+final class Counter: Sendable {
+    private let value = Atomic<UInt64>(0)
+    /// Adds one and returns the value before.
+    func next() -> UInt64 {
+        value.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+}
+
+extension RouteMatch {
+    /// Whether every condition given holds for the request.
+    func holds<H: HeaderSource>(for request: SimRequest, headers: H) -> Bool {
+        if !endpoints.isEmpty && !endpoints.contains(request.endpoint) { return false }
+        if let method, method != request.method { return false }
+        if let model, model != request.model { return false }
+        if let path, path.match(request.path) == nil { return false }
+        for condition in self.headers where headers.first(condition.name) != condition.value { return false }
+        return true
+    }
+}

@@ -1,0 +1,110 @@
+import DecoyProfile
+
+/// The Engine's decision for one request: a plain value the Responder executes without knowing why.
+public enum Plan: Sendable {
+    /// Serve a normal answer on this schedule.
+    case serve(Schedule)
+    /// Refused by a limit: the dialect's 429.
+    case reject(Rejection)
+    /// An injected HTTP error in the dialect's envelope, after the schedule's first-byte delay.
+    case error(status: Int, retryAfter: Double?, schedule: Schedule)
+    /// A connection fault; `truncate`, `malformed` and `stream_error` still follow the schedule.
+    case fault(Fault, schedule: Schedule)
+
+    /// The schedule every plan but a rejection carries.
+    public var schedule: Schedule? {
+        switch self {
+        case .serve(let s), .error(_, _, let s), .fault(_, let s): s
+        case .reject: nil
+        }
+    }
+}
+
+/// When to write what: delays and sizes drawn for one request.
+public struct Schedule: Sendable {
+    /// Delay before the response head, in nanoseconds.
+    public var firstByteNanos: Int64
+    /// Tokens each choice generates.
+    public var completionTokens: Int
+    /// Draws the gap before each stream chunk (and the per-token time of a non-stream body).
+    public var gaps: GapSampler
+    /// The quota state to report in `x-ratelimit-*` headers, if the route has a limit.
+    public var quota: QuotaStatus?
+    /// The route that served the request, for the ledger and logs.
+    public var routeName: String
+    /// Released when the response is complete or the connection goes away.
+    public var lease: Lease?
+
+    public init(
+        firstByteNanos: Int64 = 0, completionTokens: Int = 16, gaps: GapSampler = GapSampler(),
+        quota: QuotaStatus? = nil, routeName: String = "", lease: Lease? = nil
+    ) {
+        self.firstByteNanos = firstByteNanos
+        self.completionTokens = completionTokens
+        self.gaps = gaps
+        self.quota = quota
+        self.routeName = routeName
+        self.lease = lease
+    }
+
+    /// The whole time a non-stream answer takes: first byte plus a gap per completion token.
+    public mutating func nonStreamDelayNanos() -> Int64 {
+        var total = firstByteNanos
+        for _ in 0..<completionTokens { total &+= gaps.nextNanos() }
+        return total
+    }
+}
+
+/// Why a request was refused, with what the provider's 429 headers report.
+public struct Rejection: Sendable {
+    public enum Kind: Sendable { case requests, tokens, concurrency }
+    public var kind: Kind
+    /// Seconds until the request could be admitted.
+    public var retryAfter: Double
+    public var quota: QuotaStatus
+    public var routeName: String
+
+    public init(kind: Kind, retryAfter: Double, quota: QuotaStatus, routeName: String) {
+        self.kind = kind
+        self.retryAfter = retryAfter
+        self.quota = quota
+        self.routeName = routeName
+    }
+}
+
+/// The state of a route's buckets as `x-ratelimit-*` headers tell it.
+public struct QuotaStatus: Sendable, Equatable {
+    public var limitRequests: Int?
+    public var remainingRequests: Int
+    /// Seconds until the request bucket is full again.
+    public var resetRequests: Double
+    public var limitTokens: Int?
+    public var remainingTokens: Int
+    public var resetTokens: Double
+
+    public init(
+        limitRequests: Int? = nil, remainingRequests: Int = 0, resetRequests: Double = 0,
+        limitTokens: Int? = nil, remainingTokens: Int = 0, resetTokens: Double = 0
+    ) {
+        self.limitRequests = limitRequests
+        self.remainingRequests = remainingRequests
+        self.resetRequests = resetRequests
+        self.limitTokens = limitTokens
+        self.remainingTokens = remainingTokens
+        self.resetTokens = resetTokens
+    }
+}
+
+/// A held concurrency slot; `release()` frees it (more than once is harmless).
+public final class Lease: Sendable {
+    private let onRelease: @Sendable () -> Void
+    private let released = AtomicFlag()
+
+    public init(onRelease: @escaping @Sendable () -> Void) { self.onRelease = onRelease }
+
+    public func release() {
+        if released.setOnce() { onRelease() }
+    }
+
+    deinit { release() }
+}
