@@ -11,13 +11,18 @@ public final class Engine: Sendable {
     let fallback: RouteState
     let seed: UInt64
 
-    public init(profile: Profile) {
+    /// An engine for `profile`. With `replicas` N > 1 every limit's rates and concurrency are divided by
+    /// N, so N replicas behind a load balancer enforce the profile's limits between them.
+    public init(profile: Profile, replicas: Int = 1) {
         self.profile = profile
         let seed = profile.seed ?? UInt64.random(in: .min ... .max)
         self.seed = seed
-        self.routes = profile.routes.enumerated().map { RouteState(route: $0.element, stream: UInt64($0.offset + 1)) }
+        self.routes = profile.routes.enumerated().map {
+            RouteState(route: $0.element, stream: UInt64($0.offset + 1), divisor: replicas)
+        }
         self.fallback = RouteState(
-            route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), stream: 0)
+            route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), stream: 0,
+            divisor: replicas)
     }
 
     /// The route a request falls to, or the profile defaults.
@@ -43,6 +48,7 @@ public final class Engine: Sendable {
         var tokens = max(1, Int(behavior.completionTokens.sample(using: &rng).rounded()))
         if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
         schedule.completionTokens = tokens
+        schedule.content = behavior.content
         schedule.gaps = GapSampler(distribution: behavior.perToken, rng: SplitMix64(seed: rng.next()))
 
         if let forced = request.forced { return Self.plan(forced, schedule) }
@@ -87,11 +93,11 @@ final class RouteState: Sendable {
     let ruleCounters: [Counter]
     let limiter: RouteLimiter?
 
-    init(route: Route, stream: UInt64) {
+    init(route: Route, stream: UInt64, divisor: Int = 1) {
         self.route = route
         self.stream = stream
         self.ruleCounters = route.errors.map { _ in Counter() }
-        self.limiter = route.limit.map { RouteLimiter(limit: $0) }
+        self.limiter = route.limit.map { RouteLimiter(limit: $0, divisor: divisor) }
     }
 }
 

@@ -34,6 +34,8 @@ public struct Schedule: Sendable {
     public var routeName: String
     /// Released when the response is complete or the connection goes away.
     public var lease: Lease?
+    /// What the generated text says, from the route's `response.content`.
+    public var content: Behavior.Content = .lorem
 
     public init(
         firstByteNanos: Int64 = 0, completionTokens: Int = 16, gaps: GapSampler = GapSampler(),
@@ -59,27 +61,47 @@ public struct Schedule: Sendable {
 public struct Rejection: Sendable {
     public enum Kind: Sendable { case requests, tokens, concurrency }
     public var kind: Kind
-    /// Seconds until the request could be admitted.
+    /// Seconds until the request could be admitted, exact; a `retry-after` header rounds it up to a whole
+    /// number of at least 1. For `.concurrency` it is 1 (nobody knows when a slot frees).
     public var retryAfter: Double
     public var quota: QuotaStatus
     public var routeName: String
+    /// What the request asked of the refusing limit: its tokens for `.tokens`, else 1 (OpenAI's
+    /// "Requested N" in the 429 message).
+    public var requested: Int
+    /// The request is bigger than the whole bucket (or the rate is 0): no wait would admit it. OpenAI says
+    /// "Request too large … on tokens per min" for this; `retryAfter` is then the time until the bucket is full.
+    public var exceedsCapacity: Bool
 
-    public init(kind: Kind, retryAfter: Double, quota: QuotaStatus, routeName: String) {
+    public init(
+        kind: Kind, retryAfter: Double, quota: QuotaStatus, routeName: String, requested: Int = 1,
+        exceedsCapacity: Bool = false
+    ) {
         self.kind = kind
         self.retryAfter = retryAfter
         self.quota = quota
         self.routeName = routeName
+        self.requested = requested
+        self.exceedsCapacity = exceedsCapacity
     }
 }
 
 /// The state of a route's buckets as `x-ratelimit-*` headers tell it.
+///
+/// Figures are of the bucket the request counted against (its scope's, for a scoped route), after this
+/// request took its share when it was admitted, as they stand when it was refused.
 public struct QuotaStatus: Sendable, Equatable {
+    /// Requests per minute (this replica's share); `nil` when the route has no request bucket.
     public var limitRequests: Int?
+    /// Whole requests the bucket could take right now.
     public var remainingRequests: Int
     /// Seconds until the request bucket is full again.
     public var resetRequests: Double
+    /// Tokens per minute (this replica's share); `nil` when the route has no token bucket.
     public var limitTokens: Int?
+    /// Whole tokens the bucket could take right now.
     public var remainingTokens: Int
+    /// Seconds until the token bucket is full again.
     public var resetTokens: Double
 
     public init(

@@ -13,7 +13,8 @@ public indirect enum Distribution: Sendable, Equatable {
     case lognormal(mu: Double, sigma: Double)
     /// Exponential with the given mean.
     case exponential(mean: Double)
-    /// Piecewise-linear inverse CDF through `(quantile, value)` points, quantiles in (0, 1) ascending.
+    /// Piecewise-linear inverse CDF through `(quantile, value)` points, quantiles in [0, 1] ascending
+    /// (`p0` and `p100` may pin the ends; otherwise `(0, 0)` is implied below the first point).
     case percentiles([Quantile])
     /// A weighted choice among other distributions; weights need not sum to one.
     case mixture([Component])

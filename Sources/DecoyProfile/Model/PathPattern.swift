@@ -50,6 +50,11 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// True when the pattern has no captures or wildcard, so plain string equality matches it.
+    public var isLiteral: Bool {
+        !trailingWildcard && segments.allSatisfy { $0.allSatisfy { if case .literal = $0 { true } else { false } } }
+    }
+
     /// The captures if `path` (without query) matches, else `nil`.
     public func match(_ path: Substring) -> [String: Substring]? {
         guard path.first == "/" else { return nil }

@@ -1,0 +1,193 @@
+import DecoyEngine
+import DecoyProfile
+
+/// OpenAI's API as api.openai.com answers it, and Azure OpenAI's variant of it (`azure: true`):
+/// same bodies, Azure's paths, `api-key` header and `retry-after-ms`.
+public struct OpenAIDialect: Dialect {
+    public let azure: Bool
+    public var name: String { azure ? "azure" : "openai" }
+
+    public init(azure: Bool = false) { self.azure = azure }
+
+    /// The system fingerprint every answer carries.
+    static let fingerprint = "fp_d3c0y5f4k3"
+
+    public func parse(_ head: RequestHead, body: [UInt8]) -> Result<ParsedRequest, ProviderError> {
+        var sim = SimRequest(endpoint: head.endpoint, method: head.method, path: head.path, apiKey: head.apiKey)
+        let deployment = head.captures["deployment"].map(String.init)
+        if head.endpoint == .openaiModels {
+            sim.model = head.captures["model"].map(String.init)
+            return .success(ParsedRequest(sim: sim, model: sim.model ?? ""))
+        }
+        let document: JSONDocument
+        do {
+            document = try JSONDocument.parse(body)
+        } catch {
+            return .failure(Self.unparsableBody)
+        }
+        let root = document.root
+        guard root.kind == .object else {
+            return .failure(Self.invalid("Invalid type for body: expected an object, but got \(root.kind.openAIName) instead."))
+        }
+        let modelValue = root["model"]
+        if let modelValue, modelValue.kind != .string, !modelValue.isNull {
+            return .failure(Self.invalidType("model", expected: "a string", got: modelValue))
+        }
+        guard let model = modelValue?.string ?? deployment, !model.isEmpty else {
+            return .failure(Self.invalid("you must provide a model parameter"))
+        }
+        sim.model = model
+        var parsed = ParsedRequest(sim: sim, model: model)
+
+        switch head.endpoint {
+        case .openaiChat, .azureChat:
+            guard let messages = root["messages"] else { return .failure(Self.missing("messages")) }
+            guard messages.kind == .array else {
+                return .failure(Self.invalidType("messages", expected: "an array", got: messages))
+            }
+            guard messages.count > 0 else {
+                return .failure(
+                    Self.invalid(
+                        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+                        param: "messages", code: "empty_array"))
+            }
+            for i in 0..<messages.count {
+                guard let message = messages[i], message.kind == .object else {
+                    return .failure(Self.invalidType("messages[\(i)]", expected: "an object", got: messages[i]))
+                }
+                guard let role = message["role"]?.string else { return .failure(Self.missing("messages[\(i)].role")) }
+                if role == "user", let content = message["content"] { parsed.echo = Self.text(of: content) }
+            }
+            sim.promptTokens = Self.estimateTokens(bytes: messages.textLength) + 3 * messages.count
+            if let failure = readGenerationOptions(root, into: &sim, parsed: &parsed) { return .failure(failure) }
+
+        case .openaiCompletions, .azureCompletions:
+            guard let prompt = root["prompt"] else { return .failure(Self.missing("prompt")) }
+            sim.promptTokens = Self.estimateTokens(bytes: prompt.textLength)
+            parsed.echo = Self.text(of: prompt)
+            if let failure = readGenerationOptions(root, into: &sim, parsed: &parsed) { return .failure(failure) }
+
+        case .openaiEmbeddings, .azureEmbeddings:
+            guard let input = root["input"] else { return .failure(Self.missing("input")) }
+            switch input.kind {
+            case .string:
+                parsed.inputHashes = [Self.hash(bytes: input.document.bytes[input.byteRange])]
+            case .array where input.count > 0:
+                if input[0]?.kind == .number {  // one input given as token ids
+                    parsed.inputHashes = [Self.hash(bytes: input.document.bytes[input.byteRange])]
+                } else {
+                    for element in input.elements { parsed.inputHashes.append(Self.hash(bytes: element.document.bytes[element.byteRange])) }
+                }
+            default:
+                return .failure(
+                    Self.invalid(
+                        "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+                        param: "input"))
+            }
+            sim.promptTokens = max(1, Self.estimateTokens(bytes: input.textLength))
+            if let dimensions = root["dimensions"] {
+                guard let d = dimensions.int, d >= 1, d <= 3072 else {
+                    return .failure(Self.invalid("Invalid value for 'dimensions': must be between 1 and 3072.", param: "dimensions"))
+                }
+                parsed.dimensions = d
+            }
+            parsed.base64 = root["encoding_format"]?.string == "base64"
+
+        case .openaiResponses:
+            guard let input = root["input"] else { return .failure(Self.missing("input")) }
+            sim.promptTokens = Self.estimateTokens(bytes: input.textLength + (root["instructions"]?.textLength ?? 0))
+            parsed.echo = Self.text(of: input)
+            if let max = root["max_output_tokens"], !max.isNull {
+                guard let cap = max.int, cap >= 16 else {
+                    return .failure(
+                        Self.invalid(
+                            "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16.",
+                            param: "max_output_tokens", code: "integer_below_min_value"))
+                }
+                sim.maxTokens = cap
+            }
+            sim.stream = root["stream"]?.bool ?? false
+
+        default:
+            return .failure(error(.notFound(method: head.method, path: head.path)))
+        }
+        parsed.sim = sim
+        return .success(parsed)
+    }
+
+    /// `stream`, `stream_options`, `n`, `max_tokens` / `max_completion_tokens`.
+    private func readGenerationOptions(_ root: JSONValue, into sim: inout SimRequest, parsed: inout ParsedRequest)
+        -> ProviderError?
+    {
+        if let stream = root["stream"], !stream.isNull {
+            guard let flag = stream.bool else { return Self.invalidType("stream", expected: "a boolean", got: stream) }
+            sim.stream = flag
+        }
+        if let options = root["stream_options"], !options.isNull {
+            guard sim.stream else {
+                return Self.invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: "stream_options")
+            }
+            parsed.includeUsage = options["include_usage"]?.bool ?? false
+        }
+        if let n = root["n"], !n.isNull {
+            guard let count = n.int, count >= 1, count <= 128 else {
+                return Self.invalid("Invalid 'n': must be an integer between 1 and 128.", param: "n")
+            }
+            sim.choices = count
+        }
+        for key in ["max_completion_tokens", "max_tokens"] {
+            guard let value = root[key], !value.isNull else { continue }
+            guard let cap = value.int, cap >= 1 else {
+                return Self.invalid("Invalid '\(key)': integer below minimum value. Expected a value >= 1.", param: key)
+            }
+            sim.maxTokens = cap
+            break
+        }
+        return nil
+    }
+
+    // MARK: Helpers
+
+    /// About four bytes of text to a token, as OpenAI's rule of thumb says.
+    static func estimateTokens(bytes: Int) -> Int { (bytes + 3) / 4 }
+
+    /// The text of a message content: a string, or the `text` of its parts.
+    static func text(of value: JSONValue) -> String? {
+        if let string = value.string { return string }
+        guard value.kind == .array else { return nil }
+        var out = ""
+        for i in 0..<value.count {
+            guard let element = value[i] else { continue }
+            if let s = element.string {
+                out += s
+            } else if let s = element["text"]?.string {
+                out += s
+            }
+        }
+        return out
+    }
+
+    /// FNV-1a, stable across runs (unlike `Hasher`), so the same input gets the same embedding.
+    static func hash(bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            h ^= UInt64(byte)
+            h &*= 0x100_0000_01b3
+        }
+        return h
+    }
+}
+
+extension JSONKind {
+    /// The type name OpenAI's validation messages use.
+    var openAIName: String {
+        switch self {
+        case .object: "object"
+        case .array: "array"
+        case .string: "string"
+        case .number: "number"
+        case .bool: "boolean"
+        case .null: "null"
+        }
+    }
+}

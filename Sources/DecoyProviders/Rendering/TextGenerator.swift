@@ -1,0 +1,44 @@
+import DecoyProfile
+
+/// The words a fake completion says: lorem ipsum, the caller's own words, or a fixed text.
+///
+/// One token is one word with its leading space, which keeps token counts and stream chunks in step.
+struct TextGenerator: Sendable {
+    private let words: [String]
+    private let offset: Int
+
+    static let lorem: [String] = """
+        Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et \
+        dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip \
+        ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu \
+        fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt \
+        mollit anim id est laborum.
+        """.split(separator: " ").map(String.init)
+
+    init(content: Behavior.Content, echo: String?, offset: Int = 0) {
+        switch content {
+        case .lorem:
+            words = Self.lorem
+        case .echo:
+            let split = (echo ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            words = split.isEmpty ? Self.lorem : split
+        case .fixed(let text):
+            let split = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            words = split.isEmpty ? [""] : split
+        }
+        self.offset = offset
+    }
+
+    /// Token `i` of the text (0-based): the word, with a space before all but the first.
+    func token(_ i: Int) -> String {
+        let word = words[(i + offset) % words.count]
+        return i == 0 ? word : " " + word
+    }
+
+    /// The first `count` tokens joined.
+    func text(tokens count: Int) -> String {
+        var out = ""
+        for i in 0..<count { out += token(i) }
+        return out
+    }
+}

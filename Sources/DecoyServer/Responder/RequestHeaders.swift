@@ -1,0 +1,46 @@
+import DecoyEngine
+import DecoyProfile
+import NIOHTTP1
+
+/// Request headers as the Engine reads them.
+struct RequestHeaders: HeaderSource {
+    let headers: HTTPHeaders
+
+    func first(_ name: String) -> String? { headers.first(name: name) }
+
+    /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, or Google's `x-goog-api-key`.
+    var apiKey: Substring? {
+        if let auth = headers.first(name: "authorization") {
+            let value = auth[...]
+            if value.count > 7, value.prefix(7).lowercased() == "bearer " { return value.dropFirst(7) }
+            return value
+        }
+        if let key = headers.first(name: "api-key") ?? headers.first(name: "x-goog-api-key") { return key[...] }
+        return nil
+    }
+
+    /// What `x-decoy-fault` forces, `nil` when absent; throws the bad value.
+    func forcedOutcome() throws(BadFaultHeader) -> ErrorRule.Outcome? {
+        guard let value = headers.first(name: "x-decoy-fault")?.trimmingSpaces, !value.isEmpty else { return nil }
+        if let status = Int(value), (400...599).contains(status) { return .status(status, retryAfter: nil) }
+        if let fault = Fault(rawValue: value.lowercased()) { return .fault(fault) }
+        throw BadFaultHeader(value: value)
+    }
+
+    struct BadFaultHeader: Error {
+        let value: String
+        var message: String {
+            "Invalid x-decoy-fault header '\(value)': expected an HTTP status 400-599 or one of "
+                + Fault.allCases.map(\.rawValue).joined(separator: ", ") + "."
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = self[...]
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,51 @@
+import DecoyProfile
+import DecoyProviders
+
+/// Maps a method and path to the endpoint and dialect that answer it. Knows paths only: no JSON, no time.
+struct Router: Sendable {
+    /// What a request head routes to.
+    enum Outcome: Sendable {
+        case found(EndpointPath, captures: [String: Substring])
+        case wrongMethod(any Dialect, allowed: [String])
+        case notFound(any Dialect)
+    }
+
+    private let exact: [String: [EndpointPath]]
+    private let patterned: [EndpointPath]
+
+    init(paths: [EndpointPath] = Catalog.paths) {
+        var exact: [String: [EndpointPath]] = [:]
+        var patterned: [EndpointPath] = []
+        for entry in paths {
+            if entry.pattern.isLiteral {
+                exact[entry.pattern.text, default: []].append(entry)
+            } else {
+                patterned.append(entry)
+            }
+        }
+        self.exact = exact
+        self.patterned = patterned
+    }
+
+    func route(method: String, path: Substring) -> Outcome {
+        var candidates: [EndpointPath] = []
+        var captures: [String: Substring] = [:]
+        if let entries = exact[String(path)] {
+            candidates = entries
+        } else {
+            for entry in patterned {
+                guard let found = entry.pattern.match(path) else { continue }
+                if candidates.isEmpty { captures = found }
+                candidates.append(entry)
+            }
+        }
+        guard let first = candidates.first else { return .notFound(Catalog.dialect(guessedFrom: path)) }
+        if let hit = candidates.first(where: { $0.method == method }) { return .found(hit, captures: captures) }
+        return .wrongMethod(first.dialect, allowed: candidates.map(\.method))
+    }
+
+    /// Every path served, for the start-up listing.
+    var listing: [(method: String, path: String, endpoint: Endpoint)] {
+        Catalog.paths.map { ($0.method, $0.pattern.text, $0.endpoint) }
+    }
+}

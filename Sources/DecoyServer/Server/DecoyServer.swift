@@ -1,0 +1,112 @@
+import DecoyEngine
+import DecoyProfile
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+
+/// The farm: a multithreaded HTTP/1.1 server answering as the providers of its profile.
+public final class DecoyServer: Sendable {
+    /// How to serve.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// Event loops; one per core by default.
+        public var threads: Int
+        /// Larger request bodies get a 413 in the provider's error shape.
+        public var maxBodyBytes: Int
+        /// How long a graceful stop waits for requests in flight.
+        public var drainTimeout: TimeAmount
+
+        public init(
+            host: String = "0.0.0.0", port: Int = 8090, threads: Int = System.coreCount,
+            maxBodyBytes: Int = 8 << 20, drainTimeout: TimeAmount = .seconds(10)
+        ) {
+            self.host = host
+            self.port = port
+            self.threads = threads
+            self.maxBodyBytes = maxBodyBytes
+            self.drainTimeout = drainTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    let shared: ServerContext
+    private let group: MultiThreadedEventLoopGroup
+    private let quiesce: ServerQuiescingHelper
+    private let channel: Channel
+
+    /// Binds and starts serving `profile`; returns once the socket listens.
+    public init(profile: Profile, configuration: Configuration, logger: Logger = Logger(label: "decoy")) async throws {
+        self.configuration = configuration
+        let shared = ServerContext(
+            engine: Engine(profile: profile), maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+        self.shared = shared
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        self.group = group
+        let quiesce = ServerQuiescingHelper(group: group)
+        self.quiesce = quiesce
+        do {
+            self.channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 4096)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                    }
+                }
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.maxMessagesPerRead, value: 16)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.configureHTTPServerPipeline(withErrorHandling: true)
+                        try sync.addHandler(ProviderHandler(shared: shared))
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// The address actually bound (the port is real even when 0 was asked for).
+    public var localAddress: SocketAddress? { channel.localAddress }
+
+    /// The bound port.
+    public var port: Int { channel.localAddress?.port ?? configuration.port }
+
+    /// The profile in force.
+    public var profile: Profile { shared.engine.profile }
+
+    /// Loads a new profile; requests in flight finish under the old one.
+    public func replaceProfile(_ profile: Profile) {
+        shared.replace(Engine(profile: profile))
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops.
+    public func shutdown() async {
+        let promise = group.next().makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: promise)
+        let deadline = group.next().scheduleTask(in: configuration.drainTimeout) {
+            promise.succeed(())
+        }
+        try? await promise.futureResult.get()
+        deadline.cancel()
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Waits until the server channel closes.
+    public func waitUntilClosed() async {
+        try? await channel.closeFuture.get()
+    }
+
+    /// Method, path and endpoint id of every route served, for the start-up listing.
+    public var servedPaths: [(method: String, path: String, endpoint: String)] {
+        shared.router.listing.map { ($0.method, $0.path, $0.endpoint.rawValue) }
+    }
+}
