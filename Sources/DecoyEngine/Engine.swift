@@ -44,8 +44,8 @@ public final class Engine: Sendable {
         let behavior = state.route.behavior
 
         var schedule = Schedule(routeName: state.route.name)
-        schedule.firstByteNanos = Int64(behavior.firstByte.sample(using: &rng) * 1e9)
-        var tokens = max(1, Int(behavior.completionTokens.sample(using: &rng).rounded()))
+        schedule.firstByteNanos = nanoseconds(behavior.firstByte.sample(using: &rng))
+        var tokens = max(1, wholeCount(behavior.completionTokens.sample(using: &rng)))
         if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
         schedule.completionTokens = tokens
         schedule.content = behavior.content

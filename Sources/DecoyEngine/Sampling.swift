@@ -41,11 +41,24 @@ extension Distribution {
         case .normal(let mean, _): mean
         case .lognormal(let mu, let sigma): exp(mu + sigma * sigma / 2)
         case .exponential(let mean): mean
-        case .percentiles(let points): points.map(\.value).reduce(0, +) / Double(max(points.count, 1))
+        case .percentiles(let points): Self.percentilesMean(points)
         case .mixture(let components):
             components.reduce(0) { $0 + $1.weight * $1.distribution.mean }
                 / max(components.reduce(0) { $0 + $1.weight }, .leastNonzeroMagnitude)
         }
+    }
+
+    /// The area under `inverseCDF`: a trapezoid per segment, and the last value held up to `u = 1`.
+    static func percentilesMean(_ points: [Quantile]) -> Double {
+        guard let first = points.first else { return 0 }
+        var previous = first.q == 0 ? first : Quantile(q: 0, value: 0)
+        var area = 0.0
+        for point in points where point.q > previous.q {
+            let q = min(point.q, 1)
+            area += (q - previous.q) * (previous.value + point.value) / 2
+            previous = Quantile(q: q, value: point.value)
+        }
+        return area + (1 - previous.q) * previous.value
     }
 
     /// Box–Muller; one of the pair is dropped to keep the generator state a single word.
@@ -84,7 +97,22 @@ public struct GapSampler: Sendable {
 
     /// The next gap, in nanoseconds.
     public mutating func nextNanos() -> Int64 {
-        if case .fixed(let v) = distribution { return Int64(max(0, v) * 1e9) }
-        return Int64(distribution.sample(using: &rng) * 1e9)
+        if case .fixed(let v) = distribution { return nanoseconds(v) }
+        return nanoseconds(distribution.sample(using: &rng))
     }
+}
+
+/// Seconds as nanoseconds, held to [0, 10^18] (31 years): a long-tailed draw (a lognormal with a wide
+/// p99 reaches e^(8.6 σ) times its median) must not trap converting to `Int64`.
+func nanoseconds(_ seconds: Double) -> Int64 {
+    let nanos = seconds * 1e9
+    guard nanos > 0 else { return 0 }  // also NaN
+    return nanos < 1e18 ? Int64(nanos) : 1_000_000_000_000_000_000
+}
+
+/// A drawn count as an `Int`, held to [0, 2^31] for the same reason.
+func wholeCount(_ value: Double) -> Int {
+    let rounded = value.rounded()
+    guard rounded > 0 else { return 0 }  // also NaN
+    return rounded < 2_147_483_648 ? Int(rounded) : 2_147_483_648
 }
