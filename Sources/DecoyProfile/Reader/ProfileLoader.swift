@@ -1,18 +1,68 @@
-/// Reads profiles from YAML. PLACEHOLDER until the libyaml reader lands.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Reads profiles from YAML: libyaml's events become a `YAMLNode` tree, which `ProfileDecoder` checks
+/// and turns into a `Profile`, reporting every mistake as `FILE:LINE:COLUMN: message`.
 public enum ProfileLoader {
-    /// Parses profile text; `file` names it in error messages.
+    /// Parses profile text; `file` names it in error messages and becomes the profile's `source`.
     public static func parse(_ yaml: String, file: String) throws(ProfileErrors) -> Profile {
-        throw ProfileErrors([ProfileError("profile reader not built yet", at: SourceLocation(file: file, line: 1, column: 1))])
+        try parse(bytes: Array(yaml.utf8), file: file)
     }
 
     /// Reads and parses a profile file.
     public static func load(contentsOf path: String) throws(ProfileErrors) -> Profile {
-        throw ProfileErrors([ProfileError("profile reader not built yet", at: SourceLocation(file: path, line: 1, column: 1))])
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch {
+            throw ProfileErrors([error])
+        }
+        return try parse(bytes: bytes, file: path)
     }
 
-    /// The profile built into the binary from `profiles/default.yaml`.
-    public static let embeddedDefault: Profile = Profile(
-        name: "default",
-        defaults: Behavior(firstByte: .lognormal(mu: -3.912, sigma: 0.77), perToken: .normal(mean: 0.005, stddev: 0.001)),
-        source: "<embedded default>")
+    /// The profile built into the binary from `profiles/default.yaml`; its `source` is `<embedded default>`.
+    public static let embeddedDefault: Profile = {
+        do {
+            return try parse(bytes: PackageResources.default_yaml, file: "<embedded default>")
+        } catch {
+            fatalError("the embedded profiles/default.yaml does not parse:\n\(error)")
+        }
+    }()
+
+    /// Parses UTF-8 (or UTF-16 with a byte order mark) YAML bytes.
+    static func parse(bytes: [UInt8], file: String) throws(ProfileErrors) -> Profile {
+        let root: YAMLNode?
+        do {
+            root = try YAMLReader.parse(bytes, file: file)
+        } catch {
+            throw ProfileErrors([error])
+        }
+        var decoder = ProfileDecoder(file: file)
+        let profile = decoder.decode(root)
+        guard decoder.errors.isEmpty else { throw ProfileErrors(decoder.errors) }
+        return profile
+    }
+
+    /// The whole file; a failure is one error at 1:1 saying why.
+    static func readFile(_ path: String) throws(ProfileError) -> [UInt8] {
+        let place = SourceLocation(file: path, line: 1, column: 1)
+        guard let handle = fopen(path, "rb") else {
+            throw ProfileError("cannot read the profile: \(String(cString: strerror(errno)))", at: place)
+        }
+        defer { fclose(handle) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
+            bytes.append(contentsOf: chunk[0..<count])
+            if count < chunk.count { break }
+        }
+        if ferror(handle) != 0 {
+            throw ProfileError("cannot read the profile: \(String(cString: strerror(errno)))", at: place)
+        }
+        return bytes
+    }
 }
