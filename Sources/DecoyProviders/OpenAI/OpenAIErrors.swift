@@ -24,12 +24,19 @@ extension OpenAIDialect {
                 + "Limit \(quota.limitRequests ?? 0), Used \(quota.limitRequests ?? 0), Requested 1. "
                 + "Please try again in \(GoDuration.format(seconds: rejection.retryAfter)). "
                 + "Visit https://platform.openai.com/account/rate-limits to learn more."
+        case .tokens where rejection.exceedsCapacity:
+            type = "tokens"
+            message =
+                "Request too large for \(request.model) in organization org-decoy on tokens per min (TPM): "
+                + "Limit \(quota.limitTokens ?? 0), Requested \(rejection.requested). "
+                + "The input or output tokens must be reduced in order to run successfully. "
+                + "Visit https://platform.openai.com/account/rate-limits to learn more."
         case .tokens:
             type = "tokens"
             message =
                 "Rate limit reached for \(request.model) in organization org-decoy on tokens per min (TPM): "
                 + "Limit \(quota.limitTokens ?? 0), Used \((quota.limitTokens ?? 0) - quota.remainingTokens), "
-                + "Requested \(request.sim.promptTokens). "
+                + "Requested \(rejection.requested). "
                 + "Please try again in \(GoDuration.format(seconds: rejection.retryAfter)). "
                 + "Visit https://platform.openai.com/account/rate-limits to learn more."
         case .concurrency:
