@@ -1,4 +1,5 @@
 import DecoyProfile
+import Synchronization
 
 /// The quota of one scope value (or of a whole unscoped route): a request bucket, a token bucket and an
 /// in-flight gate, each optional. A request must pass all of them, and takes from none if one refuses.
@@ -6,6 +7,12 @@ final class BucketSet: Sendable {
     let requests: GCRABucket?
     let tokens: GCRABucket?
     let gate: ConcurrencyGate?
+    private let admitted = Atomic<UInt64>(0)
+    private let refused = Atomic<UInt64>(0)
+
+    /// Requests this set admitted, and refused, since it was made.
+    var admittedCount: UInt64 { admitted.load(ordering: .relaxed) }
+    var refusedCount: UInt64 { refused.load(ordering: .relaxed) }
 
     /// Seconds a request refused for concurrency is told to wait. The Engine cannot know when a slot frees,
     /// so it says one second: the smallest whole `retry-after`.
@@ -40,6 +47,16 @@ final class BucketSet: Sendable {
     ///    refuse, and then the request taken in 4 is given back by compare-exchange (`GCRABucket.giveBack`),
     ///    so the only rollback ever needed is of one request, in a race.
     func admit(tokens cost: Int, now: Int64) -> RouteLimiter.Admission {
+        let admission = decide(tokens: cost, now: now)
+        if case .admitted = admission {
+            admitted.wrappingAdd(1, ordering: .relaxed)
+        } else {
+            refused.wrappingAdd(1, ordering: .relaxed)
+        }
+        return admission
+    }
+
+    private func decide(tokens cost: Int, now: Int64) -> RouteLimiter.Admission {
         if let gate, !gate.tryAcquire() {
             return .rejected(rejection(.concurrency, waitNanos: 0, requested: 1, now: now))
         }

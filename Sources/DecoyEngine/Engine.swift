@@ -13,16 +13,42 @@ public final class Engine: Sendable {
 
     /// An engine for `profile`. With `replicas` N > 1 every limit's rates and concurrency are divided by
     /// N, so N replicas behind a load balancer enforce the profile's limits between them.
-    public init(profile: Profile, replicas: Int = 1) {
+    ///
+    /// With `previous`, the engine of the profile this one replaces, a route of the same name and the same
+    /// limit keeps its buckets: a reload does not refill a quota or forget what it admitted.
+    public init(profile: Profile, replicas: Int = 1, previous: Engine? = nil) {
         self.profile = profile
         let seed = profile.seed ?? UInt64.random(in: .min ... .max)
         self.seed = seed
+        let kept = previous?.limiters(replicas: replicas) ?? [:]
         self.routes = profile.routes.enumerated().map {
-            RouteState(route: $0.element, stream: UInt64($0.offset + 1), divisor: replicas)
+            RouteState(
+                route: $0.element, index: $0.offset, stream: UInt64($0.offset + 1), divisor: replicas,
+                limiter: kept[$0.element.name].flatMap { [limit = $0.element.limit] in $0.limit == limit ? $0 : nil })
         }
         self.fallback = RouteState(
-            route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), stream: 0,
-            divisor: replicas)
+            route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), index: profile.routes.count,
+            stream: 0, divisor: replicas)
+    }
+
+    /// Limiters by route name, for a successor with the same replica count.
+    private func limiters(replicas: Int) -> [String: RouteLimiter] {
+        var out: [String: RouteLimiter] = [:]
+        for state in routes {
+            if let limiter = state.limiter, limiter.divisor == max(1, replicas) { out[state.route.name] = limiter }
+        }
+        return out
+    }
+
+    /// The routes' names in order, then `default` for requests no route claims; `Schedule.routeIndex`
+    /// and `Rejection.routeIndex` point into this list.
+    public var routeNames: [String] { routes.map(\.route.name) + [fallback.route.name] }
+
+    /// Admitted and refused counts per scope key of a scoped route (keys held now), busiest first.
+    public func scopeCounts(routeIndex: Int) -> [ScopeCount] {
+        guard routeIndex < routes.count, let registry = routes[routeIndex].limiter?.registry else { return [] }
+        return registry.snapshot().map { ScopeCount(key: $0.key, admitted: $0.set.admittedCount, refused: $0.set.refusedCount) }
+            .sorted { $0.admitted + $0.refused > $1.admitted + $1.refused }
     }
 
     /// The route a request falls to, or the profile defaults.
@@ -44,6 +70,7 @@ public final class Engine: Sendable {
         let behavior = state.route.behavior
 
         var schedule = Schedule(routeName: state.route.name)
+        schedule.routeIndex = state.index
         schedule.firstByteNanos = nanoseconds(behavior.firstByte.sample(using: &rng))
         var tokens = max(1, wholeCount(behavior.completionTokens.sample(using: &rng)))
         if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
@@ -61,6 +88,7 @@ public final class Engine: Sendable {
                 schedule.lease = lease
             case .rejected(var rejection):
                 rejection.routeName = state.route.name
+                rejection.routeIndex = state.index
                 return .reject(rejection)
             }
         }
@@ -88,17 +116,26 @@ public final class Engine: Sendable {
 /// The run-time state of one route: counters and its limiter.
 final class RouteState: Sendable {
     let route: Route
+    let index: Int
     let stream: UInt64
     let requests = Atomic<UInt64>(0)
     let ruleCounters: [Counter]
     let limiter: RouteLimiter?
 
-    init(route: Route, stream: UInt64, divisor: Int = 1) {
+    init(route: Route, index: Int = 0, stream: UInt64, divisor: Int = 1, limiter: RouteLimiter? = nil) {
         self.route = route
+        self.index = index
         self.stream = stream
         self.ruleCounters = route.errors.map { _ in Counter() }
-        self.limiter = route.limit.map { RouteLimiter(limit: $0, divisor: divisor) }
+        self.limiter = limiter ?? route.limit.map { RouteLimiter(limit: $0, divisor: divisor) }
     }
+}
+
+/// Requests one scope key of a route's limit admitted and refused.
+public struct ScopeCount: Sendable, Equatable {
+    public var key: String
+    public var admitted: UInt64
+    public var refused: UInt64
 }
 
 /// An atomic counter that can live in an array.

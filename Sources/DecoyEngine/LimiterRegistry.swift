@@ -53,6 +53,11 @@ final class LimiterRegistry: Sendable {
         }
     }
 
+    /// Every key held now with its set.
+    func snapshot() -> [(key: String, set: BucketSet)] {
+        state.withLock { $0.sets.map { (key: $0.key, set: $0.value) } }
+    }
+
     /// Keys held now.
     var count: Int { state.withLock { $0.sets.count } }
 }

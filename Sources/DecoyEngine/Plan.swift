@@ -36,6 +36,8 @@ public struct Schedule: Sendable {
     public var lease: Lease?
     /// What the generated text says, from the route's `response.content`.
     public var content: Behavior.Content = .lorem
+    /// The route's position in `Engine.routeNames`, for the ledger.
+    public var routeIndex: Int = 0
 
     public init(
         firstByteNanos: Int64 = 0, completionTokens: Int = 16, gaps: GapSampler = GapSampler(),
@@ -66,6 +68,8 @@ public struct Rejection: Sendable {
     public var retryAfter: Double
     public var quota: QuotaStatus
     public var routeName: String
+    /// The route's position in `Engine.routeNames`, for the ledger.
+    public var routeIndex: Int = 0
     /// What the request asked of the refusing limit: its tokens for `.tokens`, else 1 (OpenAI's
     /// "Requested N" in the 429 message).
     public var requested: Int
