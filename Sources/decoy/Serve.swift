@@ -33,8 +33,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a graceful stop waits for requests in flight.")
     var drainSeconds: Int = 10
 
+    @Option(name: .long, help: "Open the admin API (/_decoy/*, /metrics) to any address presenting this bearer token. Without it, only loopback clients may use it.")
+    var adminToken: String?
+
+    @Flag(name: .long, help: "Reload the profile file when it changes (SIGHUP always reloads it).")
+    var watch = false
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if watch && profile == nil { throw ValidationError("--watch needs --profile FILE") }
+        if let adminToken, adminToken.count < 8 { throw ValidationError("--admin-token must be at least 8 characters") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
         if maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
     }
@@ -46,9 +54,29 @@ struct Serve: AsyncParsableCommand {
             host: host ?? loaded.listen.host, port: port ?? loaded.listen.port, maxBodyBytes: maxBodyBytes,
             drainTimeout: .seconds(Int64(drainSeconds)))
         if let threads { configuration.threads = threads }
+        configuration.adminToken = adminToken
 
         let stop = SignalWaiter(signals: [SIGINT, SIGTERM])
-        let server = try await DecoyServer(profile: loaded, configuration: configuration)
+        let server = try await DecoyServer(profile: loaded, profilePath: profile, configuration: configuration)
+        let hangup = SignalWaiter(signals: [SIGHUP])
+        let reloads = Task {
+            while !Task.isCancelled {
+                _ = await hangup.wait()
+                Self.report(server.reloadProfileFile(), path: profile)
+            }
+        }
+        let watcher = Task {
+            guard watch, let profile else { return }
+            var last = FileWatch.stamp(profile)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let now = FileWatch.stamp(profile)
+                if now != last {
+                    last = now
+                    Self.report(server.reloadProfileFile(), path: profile)
+                }
+            }
+        }
         Console.line(
             "decoy: serving profile '\(loaded.name)' (\(loaded.source)) on http://\(configuration.host):\(server.port) "
                 + "with \(configuration.threads) threads")
@@ -60,8 +88,18 @@ struct Serve: AsyncParsableCommand {
         }
         let signal = await stop.wait()
         Console.line("decoy: \(signal == SIGINT ? "interrupted" : "terminated"), finishing requests in flight")
+        reloads.cancel()
+        watcher.cancel()
         await server.shutdown()
         Console.line("decoy: stopped")
+    }
+
+    static func report(_ errors: [String], path: String?) {
+        if errors.isEmpty {
+            Console.line("decoy: reloaded \(path ?? "profile")")
+        } else {
+            ProfileFile.printError("decoy: profile refused, the old one stays in force:\n" + errors.joined(separator: "\n"))
+        }
     }
 }
 
@@ -82,14 +120,24 @@ final class SignalWaiter {
         }
     }
 
+    /// The next signal received.
     func wait() async -> Int32 {
-        for await number in stream { return number }
-        return SIGTERM
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next() ?? SIGTERM
     }
 }
 
 extension String {
     func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
+
+/// A file's modification time and size, to notice edits without inotify.
+enum FileWatch {
+    static func stamp(_ path: String) -> [Int] {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return [] }
+        return [Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_size)]
     }
 }

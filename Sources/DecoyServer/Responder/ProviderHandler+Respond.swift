@@ -22,6 +22,18 @@ extension ProviderHandler {
         var lease: Lease? = nil
         var gaps = GapSampler()
         var fault: StreamFault? = nil
+        /// Where to record the served latency, and when the request arrived; `nil` for answers not timed.
+        var timing: Timing? = nil
+    }
+
+    /// A served request's ledger and arrival time, for its latency.
+    struct Timing {
+        let ledger: RouteLedger
+        let startNanos: UInt64
+
+        func record() {
+            ledger.recordLatency(nanos: NIODeadline.now().uptimeNanoseconds &- startNanos)
+        }
     }
 
     /// A planned misbehaviour partway through a body or stream.
@@ -41,6 +53,7 @@ extension ProviderHandler {
         var pacedWritten = 0
         var fault: StreamFault?
         var keepAlive = true
+        var timing: Timing?
 
         func cancel() {
             timer?.cancel()
@@ -50,23 +63,37 @@ extension ProviderHandler {
 
     func execute(
         _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, keepAlive: Bool, version: HTTPVersion,
-        context: ChannelHandlerContext
+        ledgers: [RouteLedger], nowNanos: UInt64, context: ChannelHandlerContext
     ) {
+        let endpoint = parsed.sim.endpoint
         switch plan {
         case .reject(let rejection):
+            ledgers[rejection.routeIndex].record(.refused, endpoint: endpoint, status: 429, nowNanos: nowNanos)
             start(Answer(reply: dialect.render(rejection, for: parsed), keepAlive: keepAlive, version: version), context)
 
         case .serve(var schedule):
+            let ledger = ledgers[schedule.routeIndex]
+            ledger.record(.admitted, endpoint: endpoint, status: 200, nowNanos: nowNanos)
             let reply = dialect.render(parsed, schedule: schedule)
             let delay = parsed.sim.stream ? schedule.firstByteNanos : schedule.nonStreamDelayNanos()
-            let answer = Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease, gaps: schedule.gaps)
+            var answer = Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease, gaps: schedule.gaps)
+            answer.timing = Timing(ledger: ledger, startNanos: nowNanos)
             later(delay, answer, context)
 
         case .error(let status, let retryAfter, let schedule):
+            ledgers[schedule.routeIndex].record(.errored, endpoint: endpoint, status: status, nowNanos: nowNanos)
             let reply = dialect.render(dialect.error(.injected(status: status, retryAfter: retryAfter)))
             later(schedule.firstByteNanos, Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease), context)
 
         case .fault(let fault, var schedule):
+            let ledger = ledgers[schedule.routeIndex]
+            switch fault {
+            case .reset: ledger.record(.faulted, endpoint: endpoint, status: 0, special: .reset, nowNanos: nowNanos)
+            case .stall: ledger.record(.faulted, endpoint: endpoint, status: 0, special: .stall, nowNanos: nowNanos)
+            case .streamError where !parsed.sim.stream:
+                ledger.record(.faulted, endpoint: endpoint, status: 500, nowNanos: nowNanos)
+            default: ledger.record(.faulted, endpoint: endpoint, status: 200, nowNanos: nowNanos)
+            }
             switch fault {
             case .reset:
                 schedule.lease?.release()
@@ -107,7 +134,7 @@ extension ProviderHandler {
     /// Starts the answer after `nanos`, on this connection's event loop.
     private func later(_ nanos: Int64, _ answer: Answer, _ context: ChannelHandlerContext) {
         guard nanos > 0 else { return start(answer, context) }
-        var response = ActiveResponse(lease: answer.lease, keepAlive: answer.keepAlive)
+        var response = ActiveResponse(lease: answer.lease, keepAlive: answer.keepAlive, timing: answer.timing)
         response.timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) {
             self.start(answer, context)
         }
@@ -137,12 +164,14 @@ extension ProviderHandler {
             }
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
             active = nil
+            answer.timing?.record()
             finish(lease: answer.lease, keepAlive: answer.keepAlive, context)
         case .stream(let stream):
             headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: answer.version, status: status, headers: headers))), promise: nil)
             active = ActiveResponse(
-                lease: answer.lease, stream: stream, gaps: answer.gaps, fault: answer.fault, keepAlive: answer.keepAlive)
+                lease: answer.lease, stream: stream, gaps: answer.gaps, fault: answer.fault, keepAlive: answer.keepAlive,
+                timing: answer.timing)
             pump(context)
         }
     }
@@ -167,6 +196,7 @@ extension ProviderHandler {
             }
             guard let event = stream.next() else {
                 active = nil
+                response.timing?.record()
                 finish(lease: response.lease, keepAlive: response.keepAlive, context)
                 return
             }

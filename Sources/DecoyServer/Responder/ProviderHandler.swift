@@ -19,6 +19,8 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
     var pending: PendingRequest?
     /// The answer being written: what is scheduled, what remains of a stream.
     var active: ActiveResponse?
+    /// The profile generation this connection last used; refreshed when a reload bumps the version.
+    private var cached: ServerContext.Generation?
 
     init(shared: ServerContext) { self.shared = shared }
 
@@ -29,6 +31,8 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         var outcome: Router.Outcome
         var body: ByteBuffer?
         var tooLarge = false
+        /// For `/_decoy/*` and `/metrics` rather than a provider.
+        var admin = false
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -37,6 +41,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
             let (path, query) = Self.split(head.uri)
             let outcome = shared.router.route(method: head.method.rawValue, path: path)
             var request = PendingRequest(head: head, path: path, query: query, outcome: outcome)
+            request.admin = AdminAPI.owns(path)
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > shared.maxBodyBytes {
                 request.tooLarge = true
             }
@@ -56,6 +61,12 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let request = pending else { return }
             pending = nil
+            if request.admin {
+                let reply = AdminAPI(shared: shared).respond(
+                    to: request.head, path: request.path, query: request.query, body: request.body,
+                    tooLarge: request.tooLarge, remote: context.channel.remoteAddress)
+                return start(Answer(reply: reply, keepAlive: request.head.isKeepAlive, version: request.head.version), context)
+            }
             dispatch(request, context: context)
         }
     }
@@ -95,24 +106,41 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch dialect.parse(head, body: body) {
         case .success(let value): parsed = value
         case .failure(let error):
-            return start(Answer(reply: dialect.render(error), keepAlive: keepAlive, version: request.head.version), context)
+            return refuse(dialect.render(error), endpoint: found.endpoint, request, context)
         }
         do {
             parsed.sim.forced = try headers.forcedOutcome()
         } catch {
             let bad = ProviderError(status: 400, message: error.message, type: "invalid_request_error", param: "x-decoy-fault")
-            return start(Answer(reply: dialect.render(bad), keepAlive: keepAlive, version: request.head.version), context)
+            return refuse(dialect.render(bad), endpoint: found.endpoint, request, context)
         }
-        let engine = shared.engine
-        let plan = engine.plan(parsed.sim, headers: headers, nowNanos: Int64(NIODeadline.now().uptimeNanoseconds))
-        execute(plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: request.head.version, context: context)
+        let generation = currentGeneration()
+        let now = NIODeadline.now().uptimeNanoseconds
+        let plan = generation.engine.plan(parsed.sim, headers: headers, nowNanos: Int64(now))
+        execute(
+            plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: request.head.version,
+            ledgers: generation.ledgers, nowNanos: now, context: context)
+    }
+
+    /// The generation in force, re-read only when a reload moved the version.
+    private func currentGeneration() -> ServerContext.Generation {
+        if let cached, cached.version == shared.currentVersion { return cached }
+        let fresh = shared.generation
+        cached = fresh
+        return fresh
+    }
+
+    /// Answers at once a request that never reached the engine, and counts it as unrouted.
+    private func refuse(_ reply: Reply, endpoint: Endpoint?, _ request: PendingRequest, _ context: ChannelHandlerContext) {
+        shared.ledger.unrouted.record(
+            .invalid, endpoint: endpoint, status: reply.status, nowNanos: NIODeadline.now().uptimeNanoseconds)
+        start(Answer(reply: reply, keepAlive: request.head.isKeepAlive, version: request.head.version), context)
     }
 
     private func respondNow(
         _ dialect: any Dialect, _ stock: StockError, _ request: PendingRequest, _ context: ChannelHandlerContext
     ) {
-        let reply = dialect.render(dialect.error(stock))
-        start(Answer(reply: reply, keepAlive: request.head.isKeepAlive, version: request.head.version), context)
+        refuse(dialect.render(dialect.error(stock)), endpoint: nil, request, context)
     }
 
     /// Splits a request URI into path and query.

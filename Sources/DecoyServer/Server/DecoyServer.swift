@@ -1,4 +1,5 @@
 import DecoyEngine
+import Foundation
 import DecoyProfile
 import Logging
 import NIOCore
@@ -18,6 +19,8 @@ public final class DecoyServer: Sendable {
         public var maxBodyBytes: Int
         /// How long a graceful stop waits for requests in flight.
         public var drainTimeout: TimeAmount
+        /// When set, the admin API answers only requests bearing it (from any address); when not, only loopback.
+        public var adminToken: String?
 
         public init(
             host: String = "0.0.0.0", port: Int = 8090, threads: Int = System.coreCount,
@@ -38,10 +41,16 @@ public final class DecoyServer: Sendable {
     private let channel: Channel
 
     /// Binds and starts serving `profile`; returns once the socket listens.
-    public init(profile: Profile, configuration: Configuration, logger: Logger = Logger(label: "decoy")) async throws {
+    ///
+    /// `profilePath` is the file SIGHUP, `--watch` and `POST /_decoy/reload` read again.
+    public init(
+        profile: Profile, profilePath: String? = nil, configuration: Configuration, logger: Logger = Logger(label: "decoy")
+    ) async throws {
         self.configuration = configuration
         let shared = ServerContext(
-            engine: Engine(profile: profile), maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+            profile: profile, sourceText: profilePath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) },
+            maxBodyBytes: configuration.maxBodyBytes,
+            admin: AdminSettings(token: configuration.adminToken, profilePath: profilePath), logger: logger)
         self.shared = shared
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.group = group
@@ -80,11 +89,27 @@ public final class DecoyServer: Sendable {
     public var port: Int { channel.localAddress?.port ?? configuration.port }
 
     /// The profile in force.
-    public var profile: Profile { shared.engine.profile }
+    public var profile: Profile { shared.generation.engine.profile }
 
     /// Loads a new profile; requests in flight finish under the old one.
-    public func replaceProfile(_ profile: Profile) {
-        shared.replace(Engine(profile: profile))
+    public func replaceProfile(_ profile: Profile, sourceText: String? = nil) {
+        shared.load(profile, sourceText: sourceText)
+    }
+
+    /// Reads the profile file again (SIGHUP, `--watch`); a profile with errors is refused, the old one
+    /// stays in force, and the errors are returned as FILE:LINE:COLUMN: message lines.
+    public func reloadProfileFile() -> [String] {
+        guard let path = shared.admin.profilePath else { return ["no profile file to reload"] }
+        do {
+            let profile = try ProfileLoader.load(contentsOf: path)
+            shared.load(profile, sourceText: try? String(contentsOfFile: path, encoding: .utf8))
+            shared.logger.info("reloaded profile '\(profile.name)' from \(path)")
+            return []
+        } catch {
+            let lines = error.errors.map(\.description)
+            shared.logger.error("profile \(path) refused, the old one stays in force:\n\(lines.joined(separator: "\n"))")
+            return lines
+        }
     }
 
     /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops.

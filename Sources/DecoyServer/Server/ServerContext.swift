@@ -1,24 +1,91 @@
 import DecoyEngine
 import DecoyProfile
 import Logging
+import NIOCore
 import Synchronization
 
-/// What every connection shares: the router, the engine of the profile in force, and the limits.
+/// What every connection shares: the router, the profile in force with its engine and ledgers, the
+/// admin settings and the limits.
 final class ServerContext: Sendable {
+    /// One loaded profile: its engine and the ledger of each of its routes.
+    struct Generation: Sendable {
+        let engine: Engine
+        let ledgers: [RouteLedger]
+        let version: Int
+        /// The YAML it was read from, when known, for `GET /_decoy/profile`.
+        let sourceText: String?
+    }
+
     let router = Router()
     let maxBodyBytes: Int
     let logger: Logger
-    private let current: Mutex<Engine>
+    let ledger: Ledger
+    let admin: AdminSettings
+    private let current: Mutex<Generation>
+    private let version = Atomic<Int>(0)
+    /// Serialises loads so two reloads cannot interleave their bucket hand-over.
+    private let loading = Mutex<Void>(())
 
-    init(engine: Engine, maxBodyBytes: Int, logger: Logger) {
-        self.current = Mutex(engine)
+    init(profile: Profile, sourceText: String? = nil, maxBodyBytes: Int, admin: AdminSettings = AdminSettings(), logger: Logger) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        let ledger = Ledger(nowNanos: now)
+        let engine = Engine(profile: profile)
+        self.ledger = ledger
+        self.current = Mutex(Generation(engine: engine, ledgers: ledger.ledgers(for: engine), version: 0, sourceText: sourceText))
         self.maxBodyBytes = maxBodyBytes
+        self.admin = admin
         self.logger = logger
     }
 
-    /// The engine of the profile in force; a request keeps the one it started with.
-    var engine: Engine { current.withLock { $0 } }
+    /// Convenience for tests: an engine built elsewhere.
+    convenience init(engine: Engine, maxBodyBytes: Int, logger: Logger) {
+        self.init(profile: engine.profile, maxBodyBytes: maxBodyBytes, logger: logger)
+    }
 
-    /// Swaps in a new profile's engine; requests in flight finish under the old one.
-    func replace(_ engine: Engine) { current.withLock { $0 = engine } }
+    /// The generation in force. Connections keep the one they read until `currentVersion` moves, so
+    /// the lock is taken once per reload per connection, not per request.
+    var generation: Generation { current.withLock { $0 } }
+
+    /// Bumped by every load; one relaxed atomic read per request.
+    var currentVersion: Int { version.load(ordering: .acquiring) }
+
+    /// Loads a new profile; requests in flight finish under the old one, and routes that keep their name
+    /// and limit keep their buckets.
+    func load(_ profile: Profile, sourceText: String?) {
+        loading.withLock { _ in
+            let old = generation
+            let engine = Engine(profile: profile, previous: old.engine)
+            let next = Generation(
+                engine: engine, ledgers: ledger.ledgers(for: engine), version: old.version + 1, sourceText: sourceText)
+            current.withLock { $0 = next }
+            version.store(next.version, ordering: .releasing)
+        }
+    }
+
+    /// Refills every bucket (a fresh engine of the same profile) and zeroes the ledger.
+    func reset() {
+        loading.withLock { _ in
+            let old = generation
+            let engine = Engine(profile: old.engine.profile)
+            ledger.reset(nowNanos: NIODeadline.now().uptimeNanoseconds)
+            let next = Generation(
+                engine: engine, ledgers: ledger.ledgers(for: engine), version: old.version + 1, sourceText: old.sourceText)
+            current.withLock { $0 = next }
+            version.store(next.version, ordering: .releasing)
+        }
+    }
+}
+
+/// Who may use `/_decoy/*` and `/metrics`.
+struct AdminSettings: Sendable {
+    /// When set, the admin API answers any address that presents it as a bearer token, and nobody else;
+    /// when not, it answers loopback clients only.
+    var token: String?
+    /// The profile file SIGHUP and `--watch` reload, if the server was started from one.
+    var profilePath: String?
+
+    init(token: String? = nil, profilePath: String? = nil) {
+        self.token = token
+        self.profilePath = profilePath
+    }
 }

@@ -1,0 +1,129 @@
+import DecoyEngine
+import DecoyProfile
+import DecoyProviders
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// `/_decoy/*` and `/metrics`: the ledger, resets, profile reloads and the live page.
+///
+/// Answers loopback clients only, unless the server has an admin token: then anyone presenting it as a
+/// bearer token, and nobody else.
+struct AdminAPI {
+    let shared: ServerContext
+
+    /// Whether a path belongs to the admin API rather than to a provider.
+    static func owns(_ path: Substring) -> Bool {
+        path == "/metrics" || path == "/_decoy" || path.hasPrefix("/_decoy/")
+    }
+
+    func respond(
+        to head: HTTPRequestHead, path: Substring, query: Substring, body: ByteBuffer?, tooLarge: Bool,
+        remote: SocketAddress?
+    ) -> Reply {
+        if let refusal = authorize(head.headers, remote: remote) { return refusal }
+        if tooLarge { return Self.json(413, ["error": "request body too large"]) }
+        switch (head.method, path) {
+        case (.GET, "/_decoy"), (.GET, "/_decoy/"):
+            return Reply(status: 200, headers: [("content-type", "text/html; charset=utf-8")], body: .full(Array(LivePage.html.utf8)))
+        case (.GET, "/_decoy/stats"):
+            return Self.encoded(StatsReport.make(shared))
+        case (.GET, "/_decoy/series"):
+            return Self.encoded(SeriesReport.make(shared))
+        case (.POST, "/_decoy/reset"):
+            shared.reset()
+            return Self.json(200, ["reset": true])
+        case (.GET, "/_decoy/profile"):
+            guard let text = shared.generation.sourceText else {
+                return Self.json(404, ["error": "the profile in force was not read from text"])
+            }
+            return Reply(status: 200, headers: [("content-type", "application/yaml")], body: .full(Array(text.utf8)))
+        case (.PUT, "/_decoy/profile"):
+            let text = body.map { String(buffer: $0) } ?? ""
+            return load({ () throws(ProfileErrors) -> Profile in try ProfileLoader.parse(text, file: "PUT /_decoy/profile") }, text: { text })
+        case (.POST, "/_decoy/reload"):
+            guard let path = shared.admin.profilePath else {
+                return Self.json(409, ["error": "the server was not started from a profile file"])
+            }
+            return reload(path)
+        case (.GET, "/metrics"):
+            let text = MetricsExporter.shared.render(shared)
+            return Reply(status: 200, headers: [("content-type", "text/plain; version=0.0.4; charset=utf-8")], body: .full(Array(text.utf8)))
+        default:
+            return Self.json(404, ["error": "no admin endpoint \(head.method.rawValue) \(path)"])
+        }
+    }
+
+    /// Reloads the profile file the server was started with.
+    func reload(_ path: String) -> Reply {
+        load({ () throws(ProfileErrors) -> Profile in try ProfileLoader.load(contentsOf: path) }, text: { try? String(contentsOfFile: path, encoding: .utf8) })
+    }
+
+    /// Loads a profile, or answers 400 with every error as FILE:LINE:COLUMN: message.
+    private func load(_ read: () throws(ProfileErrors) -> Profile, text: () -> String?) -> Reply {
+        do {
+            let profile = try read()
+            shared.load(profile, sourceText: text())
+            shared.logger.info("loaded profile '\(profile.name)' from \(profile.source) (\(profile.routes.count) routes)")
+            return Self.encoded(LoadReport(loaded: profile.name, source: profile.source, routes: profile.routes.map(\.name)))
+        } catch {
+            shared.logger.error("profile refused, the old one stays in force:\n\(error.description)")
+            return Self.encoded(LoadFailure(errors: error.errors.map(\.description)), status: 400)
+        }
+    }
+
+    private func authorize(_ headers: HTTPHeaders, remote: SocketAddress?) -> Reply? {
+        if let token = shared.admin.token {
+            let given = headers.first(name: "authorization").map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
+            guard let given, Self.constantTimeEqual(given, token) else {
+                var reply = Self.json(401, ["error": "the admin API needs 'Authorization: Bearer <admin token>'"])
+                reply.headers.append(("www-authenticate", "Bearer"))
+                return reply
+            }
+            return nil
+        }
+        guard Self.isLoopback(remote) else {
+            return Self.json(403, ["error": "the admin API answers loopback clients only; start with --admin-token to open it"])
+        }
+        return nil
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<x.count { difference |= x[i] ^ y[i] }
+        return difference == 0
+    }
+
+    static func json(_ status: Int, _ object: [String: Any]) -> Reply {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Reply(status: status, headers: [("content-type", "application/json")], body: .full(Array(data)))
+    }
+
+    static func encoded(_ value: some Encodable, status: Int = 200) -> Reply {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Reply(status: status, headers: [("content-type", "application/json")], body: .full(Array(data)))
+    }
+}
+
+/// What `PUT /_decoy/profile` answers on success.
+struct LoadReport: Encodable {
+    let loaded: String
+    let source: String
+    let routes: [String]
+}
+
+/// What it answers when the profile is refused.
+struct LoadFailure: Encodable {
+    let errors: [String]
+}
