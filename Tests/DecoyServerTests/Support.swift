@@ -1,4 +1,5 @@
 import DecoyEngine
+import Foundation
 import DecoyProfile
 import Logging
 import NIOCore
@@ -12,12 +13,39 @@ struct Connection {
     let channel: EmbeddedChannel
     var loop: EmbeddedEventLoop { channel.embeddedEventLoop }
 
-    init(profile: Profile, maxBodyBytes: Int = 8 << 20) throws {
+    let shared: ServerContext
+
+    /// `remote` is the client's address as the server sees it; an `EmbeddedChannel` sends nothing anywhere.
+    init(
+        profile: Profile, maxBodyBytes: Int = 8 << 20, admin: AdminSettings = AdminSettings(),
+        remote: String = "127.0.0.1", shared: ServerContext? = nil
+    ) throws {
         channel = EmbeddedChannel()
-        let shared = ServerContext(engine: Engine(profile: profile), maxBodyBytes: maxBodyBytes, logger: Logger(label: "test"))
+        let shared =
+            shared
+            ?? ServerContext(profile: profile, maxBodyBytes: maxBodyBytes, admin: admin, logger: Logger(label: "test"))
+        self.shared = shared
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
         try channel.pipeline.syncOperations.addHandler(ProviderHandler(shared: shared))
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try channel.connect(to: SocketAddress(ipAddress: remote, port: 40000)).wait()
+    }
+
+    /// A GET, with optional headers.
+    func get(_ path: String, headers: [String: String] = [:]) throws {
+        var request = "GET \(path) HTTP/1.1\r\nHost: test\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        try send(request + "\r\n")
+    }
+
+    /// A request with a body and any method.
+    func send(_ method: String, _ path: String, _ body: String) throws {
+        try send("\(method) \(path) HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    }
+
+    /// The body of the last response drained, parsed as a JSON object.
+    static func jsonBody(_ response: String) throws -> [String: Any] {
+        let body = response.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:]
     }
 
     /// Sends raw request bytes.

@@ -109,7 +109,7 @@ struct AdminAPI {
 
     static func encoded(_ value: some Encodable, status: Int = 200) -> Reply {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Reply(status: status, headers: [("content-type", "application/json")], body: .full(Array(data)))
