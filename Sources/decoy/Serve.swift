@@ -27,11 +27,23 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Event-loop threads. Default: one per core.")
     var threads: Int?
 
-    @Option(name: .long, help: "Largest request body accepted, in bytes; larger ones get a 413.")
-    var maxBodyBytes: Int = 8 << 20
+    @Option(name: .long, help: "Largest request body accepted, in bytes; larger ones get a 413. Default 8 MiB.")
+    var maxBodyBytes: Int?
 
-    @Option(name: .long, help: "Seconds a graceful stop waits for requests in flight.")
-    var drainSeconds: Int = 10
+    @Option(name: .long, help: "Largest request head accepted, in bytes; larger ones get a 431. Default 64 KiB.")
+    var maxHeaderBytes: Int?
+
+    @Option(name: .long, help: "Most connections open at once; more get a 503 and are closed. Default 50000.")
+    var maxConnections: Int?
+
+    @Option(name: .long, help: "Seconds a client may take to send a whole request once it has started. Default 30.")
+    var requestTimeout: Double?
+
+    @Option(name: .long, help: "Seconds an idle keep-alive connection is kept. Default 60.")
+    var idleTimeout: Double?
+
+    @Option(name: .long, help: "Seconds a graceful stop waits for requests in flight. Default 10.")
+    var drainSeconds: Double?
 
     @Option(name: .long, help: "Open the admin API (/_decoy/*, /metrics) to any address presenting this bearer token. Without it, only loopback clients may use it.")
     var adminToken: String?
@@ -44,17 +56,38 @@ struct Serve: AsyncParsableCommand {
         if watch && profile == nil { throw ValidationError("--watch needs --profile FILE") }
         if let adminToken, adminToken.count < 8 { throw ValidationError("--admin-token must be at least 8 characters") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
-        if maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
+        for (flag, value) in [("--max-body-bytes", maxBodyBytes), ("--max-header-bytes", maxHeaderBytes), ("--max-connections", maxConnections)] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be positive") }
+        }
+        for (flag, value) in [("--request-timeout", requestTimeout), ("--idle-timeout", idleTimeout), ("--drain-seconds", drainSeconds)] {
+            if let value, !(value > 0) { throw ValidationError("\(flag) must be more than 0") }
+        }
     }
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let loaded = try ProfileFile.load(profile)
-        var configuration = DecoyServer.Configuration(
-            host: host ?? loaded.listen.host, port: port ?? loaded.listen.port, maxBodyBytes: maxBodyBytes,
-            drainTimeout: .seconds(Int64(drainSeconds)))
+        var configuration = DecoyServer.Configuration(profile: loaded)
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
         if let threads { configuration.threads = threads }
+        if let maxBodyBytes { configuration.maxBodyBytes = maxBodyBytes }
+        if let maxHeaderBytes { configuration.maxHeaderBytes = maxHeaderBytes }
+        if let maxConnections { configuration.maxConnections = maxConnections }
+        if let requestTimeout { configuration.requestTimeout = .nanoseconds(Int64(requestTimeout * 1e9)) }
+        if let idleTimeout { configuration.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9)) }
+        if let drainSeconds { configuration.drainTimeout = .nanoseconds(Int64(drainSeconds * 1e9)) }
         configuration.adminToken = adminToken
+        let files = FileLimit.raise(toFit: configuration.maxConnections)
+        if configuration.maxConnections + 1024 > files {
+            if maxConnections != nil || loaded.server.maxConnections != nil {
+                ProfileFile.printError(
+                    "decoy: warning: the open-file limit (\(files)) is below max_connections + 1024; "
+                        + "raise it with ulimit -n to serve that many connections")
+            } else {
+                configuration.maxConnections = max(64, files - 1024)
+            }
+        }
 
         let stop = SignalWaiter(signals: [SIGINT, SIGTERM])
         let server = try await DecoyServer(profile: loaded, profilePath: profile, configuration: configuration)
@@ -139,5 +172,20 @@ enum FileWatch {
         var info = stat()
         guard stat(path, &info) == 0 else { return [] }
         return [Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_size)]
+    }
+}
+
+/// The open-file limit, raised towards the hard limit so `max_connections` can be reached.
+enum FileLimit {
+    /// Raises the soft limit towards `connections + 1024` (at most the hard limit); returns the limit now.
+    static func raise(toFit connections: Int) -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return Int.max }
+        let wanted = rlim_t(connections + 1024)
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = min(wanted, limit.rlim_max)
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 }

@@ -4,6 +4,8 @@ public struct Profile: Sendable, Equatable {
     /// When set, latency and fault draws repeat run to run.
     public var seed: UInt64?
     public var listen: Listen
+    /// Server limits and timeouts; a flag on the command line wins over each.
+    public var server: Server = Server()
     /// What every endpoint no route names does.
     public var defaults: Behavior
     /// First match wins.
@@ -21,6 +23,21 @@ public struct Profile: Sendable, Equatable {
         self.defaults = defaults
         self.routes = routes
         self.source = source
+    }
+
+    /// Limits and timeouts of the server, each `nil` when the profile leaves it to the default.
+    public struct Server: Sendable, Equatable {
+        public var threads: Int?
+        public var maxBodyBytes: Int?
+        public var maxHeaderBytes: Int?
+        public var maxConnections: Int?
+        /// Seconds a client has to send a whole request once it has started one.
+        public var requestTimeout: Double?
+        /// Seconds an idle keep-alive connection is kept open.
+        public var idleTimeout: Double?
+        /// Seconds a graceful stop waits for requests in flight.
+        public var drainTimeout: Double?
+        public init() {}
     }
 
     /// Where to serve, unless the command line says otherwise.

@@ -6,7 +6,11 @@ struct ProfileDecoder {
     let file: String
     private(set) var errors: [ProfileError] = []
 
-    static let topKeys = ["name", "seed", "listen", "defaults", "routes"]
+    static let topKeys = ["name", "seed", "listen", "server", "defaults", "routes"]
+    static let serverKeys = [
+        "threads", "max_body_bytes", "max_header_bytes", "max_connections", "request_timeout", "idle_timeout",
+        "drain_timeout",
+    ]
     static let listenKeys = ["host", "port"]
     static let defaultsKeys = ["latency", "response"]
     static let latencyKeys = ["first_byte", "per_token"]
@@ -129,6 +133,7 @@ struct ProfileDecoder {
         if let node = top["name"], let name = nonEmptyText(node, "name") { profile.name = name }
         if let node = top["seed"], let seed = seed(node) { profile.seed = seed }
         if let node = top.section("listen") { profile.listen = listen(node) }
+        if let node = top.section("server") { profile.server = server(node) }
         if let node = top.section("defaults"),
             let defaults = fields(
                 of: node, "defaults", allowed: Self.defaultsKeys,
@@ -162,6 +167,31 @@ struct ProfileDecoder {
         if let node = fields["host"], let host = nonEmptyText(node, "host") { listen.host = host }
         if let node = fields["port"], let port = integer(node, "port", in: 0...65535) { listen.port = port }
         return listen
+    }
+
+    private mutating func server(_ node: YAMLNode) -> Profile.Server {
+        var server = Profile.Server()
+        guard let fields = fields(of: node, "server", allowed: Self.serverKeys) else { return server }
+        if let node = fields["threads"] { server.threads = integer(node, "threads", in: 1...1024) }
+        if let node = fields["max_body_bytes"] { server.maxBodyBytes = integer(node, "max_body_bytes", in: 1...(1 << 30)) }
+        if let node = fields["max_header_bytes"] {
+            server.maxHeaderBytes = integer(node, "max_header_bytes", in: 256...(1 << 20))
+        }
+        if let node = fields["max_connections"] {
+            server.maxConnections = integer(node, "max_connections", in: 1...10_000_000)
+        }
+        for (key, path) in [
+            ("request_timeout", \Profile.Server.requestTimeout), ("idle_timeout", \.idleTimeout),
+            ("drain_timeout", \.drainTimeout),
+        ] {
+            guard let node = fields[key], let seconds = duration(node, key) else { continue }
+            if seconds <= 0 {
+                error("'\(key)' must be longer than 0", at: node)
+            } else {
+                server[keyPath: path] = seconds
+            }
+        }
+        return server
     }
 
     /// `base` with each key that `latency` or `response` sets replaced.

@@ -226,6 +226,7 @@ extension ProviderHandler {
     /// Ends the response, frees the lease, and closes when the client did not ask to keep the connection.
     private func finish(lease: Lease?, keepAlive: Bool, _ context: ChannelHandlerContext) {
         lease?.release()
+        context.triggerUserOutboundEvent(ConnectionGuard.ResponseDone(), promise: nil)
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {

@@ -31,6 +31,8 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         var outcome: Router.Outcome
         var body: ByteBuffer?
         var tooLarge = false
+        /// The head is over the server's limit.
+        var headTooLarge = false
         /// For `/_decoy/*` and `/metrics` rather than a provider.
         var admin = false
     }
@@ -42,6 +44,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
             let outcome = shared.router.route(method: head.method.rawValue, path: path)
             var request = PendingRequest(head: head, path: path, query: query, outcome: outcome)
             request.admin = AdminAPI.owns(path)
+            request.headTooLarge = Self.headSize(head) > shared.maxHeaderBytes
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > shared.maxBodyBytes {
                 request.tooLarge = true
             }
@@ -61,6 +64,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let request = pending else { return }
             pending = nil
+            context.triggerUserOutboundEvent(ConnectionGuard.RequestRead(), promise: nil)
             if request.admin {
                 let reply = AdminAPI(shared: shared).respond(
                     to: request.head, path: request.path, query: request.query, body: request.body,
@@ -95,6 +99,15 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
             captures = pathCaptures
         }
         let dialect = found.dialect
+        if request.headTooLarge {
+            var error = ProviderError(
+                status: 431, message: "Request header fields too large: the limit is \(shared.maxHeaderBytes) bytes.",
+                type: "invalid_request_error")
+            error.headers = [("connection", "close")]
+            var closing = request
+            closing.head.headers.replaceOrAdd(name: "connection", value: "close")
+            return refuse(dialect.render(error), endpoint: found.endpoint, closing, context)
+        }
         if request.tooLarge {
             return respondNow(dialect, .bodyTooLarge(limit: shared.maxBodyBytes), request, context)
         }
@@ -141,6 +154,13 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ dialect: any Dialect, _ stock: StockError, _ request: PendingRequest, _ context: ChannelHandlerContext
     ) {
         refuse(dialect.render(dialect.error(stock)), endpoint: nil, request, context)
+    }
+
+    /// The bytes a request head takes on the wire, near enough.
+    static func headSize(_ head: HTTPRequestHead) -> Int {
+        var size = head.uri.utf8.count + 16
+        for header in head.headers { size += header.name.utf8.count + header.value.utf8.count + 4 }
+        return size
     }
 
     /// Splits a request URI into path and query.

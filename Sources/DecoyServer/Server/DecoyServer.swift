@@ -21,16 +21,42 @@ public final class DecoyServer: Sendable {
         public var drainTimeout: TimeAmount
         /// When set, the admin API answers only requests bearing it (from any address); when not, only loopback.
         public var adminToken: String?
+        /// Larger request heads get a 431.
+        public var maxHeaderBytes: Int
+        /// Connections beyond this get a 503 and are closed.
+        public var maxConnections: Int
+        /// How long a client may take to send a whole request once it has started one.
+        public var requestTimeout: TimeAmount
+        /// How long an idle keep-alive connection is kept.
+        public var idleTimeout: TimeAmount
 
         public init(
             host: String = "0.0.0.0", port: Int = 8090, threads: Int = System.coreCount,
-            maxBodyBytes: Int = 8 << 20, drainTimeout: TimeAmount = .seconds(10)
+            maxBodyBytes: Int = 8 << 20, drainTimeout: TimeAmount = .seconds(10), maxHeaderBytes: Int = 64 << 10,
+            maxConnections: Int = 50_000, requestTimeout: TimeAmount = .seconds(30), idleTimeout: TimeAmount = .seconds(60)
         ) {
             self.host = host
             self.port = port
             self.threads = threads
             self.maxBodyBytes = maxBodyBytes
             self.drainTimeout = drainTimeout
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxConnections = maxConnections
+            self.requestTimeout = requestTimeout
+            self.idleTimeout = idleTimeout
+        }
+
+        /// The defaults, overridden by what the profile's `server:` section sets.
+        public init(profile: Profile) {
+            self.init(host: profile.listen.host, port: profile.listen.port)
+            let server = profile.server
+            if let v = server.threads { threads = v }
+            if let v = server.maxBodyBytes { maxBodyBytes = v }
+            if let v = server.maxHeaderBytes { maxHeaderBytes = v }
+            if let v = server.maxConnections { maxConnections = v }
+            if let v = server.requestTimeout { requestTimeout = .nanoseconds(Int64(v * 1e9)) }
+            if let v = server.idleTimeout { idleTimeout = .nanoseconds(Int64(v * 1e9)) }
+            if let v = server.drainTimeout { drainTimeout = .nanoseconds(Int64(v * 1e9)) }
         }
     }
 
@@ -39,6 +65,10 @@ public final class DecoyServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let quiesce: ServerQuiescingHelper
     private let channel: Channel
+    let connections: ConnectionLimit
+
+    /// Connections open now.
+    public var openConnections: Int { connections.current }
 
     /// Binds and starts serving `profile`; returns once the socket listens.
     ///
@@ -49,13 +79,15 @@ public final class DecoyServer: Sendable {
         self.configuration = configuration
         let shared = ServerContext(
             profile: profile, sourceText: profilePath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) },
-            maxBodyBytes: configuration.maxBodyBytes,
+            maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes,
             admin: AdminSettings(token: configuration.adminToken, profilePath: profilePath), logger: logger)
         self.shared = shared
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.group = group
         let quiesce = ServerQuiescingHelper(group: group)
         self.quiesce = quiesce
+        let limit = ConnectionLimit(maximum: configuration.maxConnections)
+        self.connections = limit
         do {
             self.channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 4096)
@@ -70,6 +102,13 @@ public final class DecoyServer: Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
+                        guard limit.tryAcquire() else {
+                            try sync.addHandler(OverCapacityHandler())
+                            return
+                        }
+                        channel.closeFuture.whenComplete { _ in limit.release() }
+                        try sync.addHandler(
+                            ConnectionGuard(requestTimeout: configuration.requestTimeout, idleTimeout: configuration.idleTimeout))
                         try sync.configureHTTPServerPipeline(withErrorHandling: true)
                         try sync.addHandler(ProviderHandler(shared: shared))
                     }

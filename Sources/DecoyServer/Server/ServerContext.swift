@@ -18,6 +18,7 @@ final class ServerContext: Sendable {
 
     let router = Router()
     let maxBodyBytes: Int
+    let maxHeaderBytes: Int
     let logger: Logger
     let ledger: Ledger
     let admin: AdminSettings
@@ -26,13 +27,17 @@ final class ServerContext: Sendable {
     /// Serialises loads so two reloads cannot interleave their bucket hand-over.
     private let loading = Mutex<Void>(())
 
-    init(profile: Profile, sourceText: String? = nil, maxBodyBytes: Int, admin: AdminSettings = AdminSettings(), logger: Logger) {
+    init(
+        profile: Profile, sourceText: String? = nil, maxBodyBytes: Int, maxHeaderBytes: Int = 64 << 10,
+        admin: AdminSettings = AdminSettings(), logger: Logger
+    ) {
         let now = NIODeadline.now().uptimeNanoseconds
         let ledger = Ledger(nowNanos: now)
         let engine = Engine(profile: profile)
         self.ledger = ledger
         self.current = Mutex(Generation(engine: engine, ledgers: ledger.ledgers(for: engine), version: 0, sourceText: sourceText))
         self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
         self.admin = admin
         self.logger = logger
     }
