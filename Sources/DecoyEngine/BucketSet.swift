@@ -7,12 +7,12 @@ final class BucketSet: Sendable {
     let requests: GCRABucket?
     let tokens: GCRABucket?
     let gate: ConcurrencyGate?
-    private let admitted = Atomic<UInt64>(0)
-    private let refused = Atomic<UInt64>(0)
+    private let admitted = Counter()
+    private let refused = Counter()
 
     /// Requests this set admitted, and refused, since it was made.
-    var admittedCount: UInt64 { admitted.load(ordering: .relaxed) }
-    var refusedCount: UInt64 { refused.load(ordering: .relaxed) }
+    var admittedCount: UInt64 { admitted.count }
+    var refusedCount: UInt64 { refused.count }
 
     /// Seconds a request refused for concurrency is told to wait. The Engine cannot know when a slot frees,
     /// so it says one second: the smallest whole `retry-after`.
@@ -49,9 +49,9 @@ final class BucketSet: Sendable {
     func admit(tokens cost: Int, now: Int64) -> RouteLimiter.Admission {
         let admission = decide(tokens: cost, now: now)
         if case .admitted = admission {
-            admitted.wrappingAdd(1, ordering: .relaxed)
+            _ = admitted.next()
         } else {
-            refused.wrappingAdd(1, ordering: .relaxed)
+            _ = refused.next()
         }
         return admission
     }

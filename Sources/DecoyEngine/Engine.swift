@@ -145,6 +145,9 @@ final class Counter: Sendable {
     func next() -> UInt64 {
         value.wrappingAdd(1, ordering: .relaxed).oldValue
     }
+
+    /// The count now.
+    var count: UInt64 { value.load(ordering: .relaxed) }
 }
 
 extension RouteMatch {

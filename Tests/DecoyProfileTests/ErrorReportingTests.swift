@@ -44,7 +44,7 @@ import Testing
         let thrown = #expect(throws: ProfileErrors.self) { try profile("nmae: x\nseed: -4\n") }
         #expect(
             thrown?.description
-                == "test.yaml:1:1: unknown key 'nmae' in the profile; did you mean 'name'? (allowed: name, seed, listen, defaults, routes)\n"
+                == "test.yaml:1:1: unknown key 'nmae' in the profile; did you mean 'name'? (allowed: name, seed, listen, server, defaults, routes)\n"
                 + "test.yaml:2:7: 'seed' must be a whole number from 0 to 18446744073709551615, found '-4'")
     }
 

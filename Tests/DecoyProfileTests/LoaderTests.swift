@@ -46,7 +46,7 @@ import Testing
     @Test func emptyFileIsAnError() {
         #expect(
             onlyError("# nothing here\n")
-                == "test.yaml:1:1: the profile is empty; expected a mapping with keys name, seed, listen, defaults, routes"
+                == "test.yaml:1:1: the profile is empty; expected a mapping with keys name, seed, listen, server, defaults, routes"
         )
     }
 
