@@ -33,7 +33,9 @@ final class BucketSet: Sendable {
         if case .count(let count) = burst, let rpm, rpm > 0 { tokenBurst = .duration(count * 60 / rpm) }
         requests = rpm.map { GCRABucket(perMinute: $0, burst: burst) }
         tokens = limit.tpm.map { GCRABucket(perMinute: $0 / divisor, burst: tokenBurst) }
-        gate = limit.concurrency.map { ConcurrencyGate(capacity: Int((Double($0) / divisor).rounded(.down))) }
+        gate = limit.concurrency.map {
+            ConcurrencyGate(capacity: Int((Double($0) / divisor).rounded(.down)), queue: Int((Double(limit.queue) / divisor).rounded(.down)))
+        }
     }
 
     /// Admits a request costing `cost` tokens at `now`, or says why not.
@@ -57,21 +59,30 @@ final class BucketSet: Sendable {
     }
 
     private func decide(tokens cost: Int, now: Int64) -> RouteLimiter.Admission {
-        if let gate, !gate.tryAcquire() {
-            return .rejected(rejection(.concurrency, waitNanos: 0, requested: 1, now: now))
+        var waiting: Lease?
+        if let gate {
+            switch gate.acquire() {
+            case .granted: break
+            case .queued(let lease): waiting = lease
+            case .full: return .rejected(rejection(.concurrency, waitNanos: 0, requested: 1, now: now))
+            }
+        }
+        /// Gives back the slot, or the place in the queue, on a later refusal.
+        func undo() {
+            if let waiting { waiting.release() } else { gate?.release() }
         }
         if let requests, requests.neverFits(1) {
-            gate?.release()
+            undo()
             return .rejected(oversized(.requests, requested: 1, now: now))
         }
         if let tokens {
             if tokens.neverFits(cost) {
-                gate?.release()
+                undo()
                 return .rejected(oversized(.tokens, requested: cost, now: now))
             }
             let tokenWait = tokens.wait(for: cost, now: now)
             if tokenWait > 0 {
-                gate?.release()
+                undo()
                 // Report whichever limit keeps the request out longer, and that whole wait.
                 let requestWait = requests?.wait(for: 1, now: now) ?? 0
                 return .rejected(
@@ -82,9 +93,9 @@ final class BucketSet: Sendable {
         }
         switch take(tokens: cost, now: now) {
         case .admitted(let quota, _):
-            return .admitted(quota, gate?.lease())
+            return .admitted(quota, waiting ?? gate?.lease())
         case .rejected(let rejection):
-            gate?.release()
+            undo()
             return .rejected(rejection)
         }
     }
@@ -154,6 +165,6 @@ final class BucketSet: Sendable {
     /// Whether this set is indistinguishable from a fresh one at `now` (buckets full, nothing in flight),
     /// so the registry can drop it without changing anyone's quota.
     func isIdle(now: Int64) -> Bool {
-        (requests?.isFull(now: now) ?? true) && (tokens?.isFull(now: now) ?? true) && (gate?.inFlight ?? 0) == 0
+        (requests?.isFull(now: now) ?? true) && (tokens?.isFull(now: now) ?? true) && (gate?.inFlight ?? 0) == 0 && (gate?.queued ?? 0) == 0
     }
 }

@@ -1,4 +1,5 @@
 import DecoyProfile
+import Synchronization
 
 /// The Engine's decision for one request: a plain value the Responder executes without knowing why.
 public enum Plan: Sendable {
@@ -121,15 +122,75 @@ public struct QuotaStatus: Sendable, Equatable {
     }
 }
 
-/// A held concurrency slot; `release()` frees it (more than once is harmless).
+/// A concurrency slot: held, or waited for in a route's queue. `release()` frees a held slot or leaves
+/// the queue; more than once is harmless, and dropping the lease releases it.
 public final class Lease: Sendable {
-    private let onRelease: @Sendable () -> Void
-    private let released = AtomicFlag()
+    private enum State {
+        case waiting(onGranted: (@Sendable () -> Void)?)
+        case held
+        case released
+    }
 
-    public init(onRelease: @escaping @Sendable () -> Void) { self.onRelease = onRelease }
+    private let onRelease: @Sendable () -> Void
+    private let onCancel: (@Sendable (Lease) -> Void)?
+    private let state: Mutex<State>
+
+    /// A slot already held; `onRelease` frees it.
+    public init(onRelease: @escaping @Sendable () -> Void) {
+        self.onRelease = onRelease
+        self.onCancel = nil
+        self.state = Mutex(.held)
+    }
+
+    /// A place in a queue: `grant()` makes it a held slot; releasing it before that calls `onCancel`.
+    init(pending onRelease: @escaping @Sendable () -> Void, onCancel: @escaping @Sendable (Lease) -> Void) {
+        self.onRelease = onRelease
+        self.onCancel = onCancel
+        self.state = Mutex(.waiting(onGranted: nil))
+    }
+
+    /// Whether the request still waits for its slot.
+    public var isWaiting: Bool {
+        state.withLock { if case .waiting = $0 { true } else { false } }
+    }
+
+    /// Runs `body` once the slot is held: now if it is, else when the queue grants it (on the releasing
+    /// thread). Never runs if the lease is released first.
+    public func whenGranted(_ body: @escaping @Sendable () -> Void) {
+        let now: Bool = state.withLock { state in
+            switch state {
+            case .held: return true
+            case .waiting: state = .waiting(onGranted: body); return false
+            case .released: return false
+            }
+        }
+        if now { body() }
+    }
+
+    /// Called by the gate when a slot is handed to this waiter.
+    func grant() {
+        let (callback, cancelled): ((@Sendable () -> Void)?, Bool) = state.withLock { state in
+            switch state {
+            case .waiting(let body): state = .held; return (body, false)
+            case .held: return (nil, false)
+            case .released: return (nil, true)
+            }
+        }
+        if cancelled { onRelease() }  // it left as the slot arrived: pass the slot on
+        callback?()
+    }
 
     public func release() {
-        if released.setOnce() { onRelease() }
+        let previous: State = state.withLock { state in
+            let old = state
+            state = .released
+            return old
+        }
+        switch previous {
+        case .held: onRelease()
+        case .waiting: onCancel?(self)
+        case .released: break
+        }
     }
 
     deinit { release() }

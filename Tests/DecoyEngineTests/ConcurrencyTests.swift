@@ -54,11 +54,33 @@ struct ConcurrencyTests {
         _ = lease
     }
 
-    @Test func queueAboveZeroRefusesAtOnceForNow() {
-        let engine = engine(limit: Limit(concurrency: 1, queue: 10))
-        let held = engine.plan(chat(), headers: NoHeaders(), nowNanos: 0)
+    @Test func queuedLeaseIsGrantedWhenTheHolderReleases() throws {
+        let engine = engine(limit: Limit(concurrency: 1, queue: 1))
+        let held = try #require(engine.plan(chat(), headers: NoHeaders(), nowNanos: 0).schedule?.lease)
+        let waiting = try #require(engine.plan(chat(), headers: NoHeaders(), nowNanos: 0).schedule?.lease)
+        #expect(!held.isWaiting)
+        #expect(waiting.isWaiting)
         #expect(engine.plan(chat(), headers: NoHeaders(), nowNanos: 0).rejection?.kind == .concurrency)
-        _ = held
+        let granted = Counter()
+        waiting.whenGranted { _ = granted.next() }
+        #expect(granted.count == 0)
+        held.release()
+        #expect(granted.count == 1)
+        #expect(!waiting.isWaiting)
+    }
+
+    @Test func leavingTheQueueMakesRoomAndNeverRunsTheCallback() throws {
+        let engine = engine(limit: Limit(concurrency: 1, queue: 1))
+        let held = try #require(engine.plan(chat(), headers: NoHeaders(), nowNanos: 0).schedule?.lease)
+        let leaving = try #require(engine.plan(chat(), headers: NoHeaders(), nowNanos: 0).schedule?.lease)
+        let ran = Counter()
+        leaving.whenGranted { _ = ran.next() }
+        leaving.release()
+        let next = try #require(engine.plan(chat(), headers: NoHeaders(), nowNanos: 0).schedule?.lease)
+        #expect(next.isWaiting)
+        held.release()
+        #expect(!next.isWaiting)
+        #expect(ran.count == 0)
     }
 
     @Test func fourTasksAtOneInstantNeverOverAdmitTheRequestBucket() async {

@@ -65,6 +65,29 @@ extension ProviderHandler {
         _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, keepAlive: Bool, version: HTTPVersion,
         ledgers: [RouteLedger], nowNanos: UInt64, context: ChannelHandlerContext
     ) {
+        guard let lease = plan.schedule?.lease, lease.isWaiting else {
+            return run(plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: version, ledgers: ledgers, nowNanos: nowNanos, context: context)
+        }
+        // Queued behind the route's concurrency cap: start once a slot is handed over, on this loop.
+        // If the connection goes first, channelInactive releases the lease, which leaves the queue.
+        active = ActiveResponse(lease: lease, keepAlive: keepAlive)
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        lease.whenGranted {
+            loop.execute {
+                let (handler, context) = bound.value
+                guard handler.active?.lease === lease else { return }
+                handler.run(
+                    plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: version, ledgers: ledgers,
+                    nowNanos: nowNanos, context: context)
+            }
+        }
+    }
+
+    private func run(
+        _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, keepAlive: Bool, version: HTTPVersion,
+        ledgers: [RouteLedger], nowNanos: UInt64, context: ChannelHandlerContext
+    ) {
         let endpoint = parsed.sim.endpoint
         switch plan {
         case .reject(let rejection):
