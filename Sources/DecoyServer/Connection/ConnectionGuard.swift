@@ -4,7 +4,8 @@ import NIOCore
 ///
 /// Sits in front of the HTTP codec, so it sees the first raw byte of each request; the handler behind
 /// the codec tells it, by outbound user events, when a request has been read whole and when its
-/// response is done.
+/// response is done. Per request it only notes the time; one check timer per connection, every quarter
+/// of the shorter timeout, closes what has overstayed (so a timeout fires up to a quarter late).
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -27,20 +28,24 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let requestTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    private let checkEvery: TimeAmount
     private(set) var state = State.idle
+    /// When the current state began.
+    private var since = NIODeadline.now()
     private var timer: Scheduled<Void>?
 
     init(requestTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.requestTimeout = requestTimeout
         self.idleTimeout = idleTimeout
+        self.checkEvery = .nanoseconds(max(min(requestTimeout.nanoseconds, idleTimeout.nanoseconds) / 4, 1_000_000))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(idleTimeout, context) }
+        if context.channel.isActive { start(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(idleTimeout, context)
+        start(context)
         context.fireChannelActive()
     }
 
@@ -51,33 +56,52 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if state == .idle {
-            state = .reading
-            arm(requestTimeout, context)
-        }
+        if state == .idle { enter(.reading) }
         context.fireChannelRead(data)
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         switch event {
         case is RequestRead:
-            state = .busy
-            timer?.cancel()
-            timer = nil
+            enter(.busy)
             promise?.succeed(())
         case is ResponseDone:
-            state = .idle
-            arm(idleTimeout, context)
+            enter(.idle)
             promise?.succeed(())
         default:
             context.triggerUserOutboundEvent(event, promise: promise)
         }
     }
 
-    private func arm(_ timeout: TimeAmount, _ context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            if self.state != .busy { context.close(promise: nil) }
+    private func enter(_ next: State) {
+        state = next
+        since = .now()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard timer == nil else { return }
+        since = .now()
+        schedule(context)
+    }
+
+    private func schedule(_ context: ChannelHandlerContext) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: checkEvery) {
+            self.check(context)
+        }
+    }
+
+    private func check(_ context: ChannelHandlerContext) {
+        let limit: TimeAmount? =
+            switch state {
+            case .idle: idleTimeout
+            case .reading: requestTimeout
+            case .busy: nil
+            }
+        if let limit, NIODeadline.now() - since >= limit {
+            timer = nil
+            context.close(promise: nil)
+        } else {
+            schedule(context)
         }
     }
 }
