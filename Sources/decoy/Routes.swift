@@ -29,19 +29,50 @@ enum RouteDescription {
         if let model = route.match.model { match.append("model \(model)") }
         for header in route.match.headers { match.append("header \(header.name)=\(header.value)") }
         lines.append("    match: \(match.isEmpty ? "anything not matched above" : match.joined(separator: "; "))")
-        lines.append("    first_byte: \(route.behavior.firstByte)  per_token: \(route.behavior.perToken)")
-        lines.append("    completion_tokens: \(route.behavior.completionTokens)  content: \(route.behavior.content)")
+        let b = route.behavior
+        lines.append("    first_byte: \(DistributionText.describe(b.firstByte, .duration))")
+        lines.append("    per_token: \(DistributionText.describe(b.perToken, .duration))")
+        let content: String =
+            switch b.content {
+            case .lorem: "lorem"
+            case .echo: "echo"
+            case .fixed(let text): "\"\(text)\""
+            }
+        lines.append("    completion_tokens: \(DistributionText.describe(b.completionTokens, .count)), content: \(content)")
         if let limit = route.limit {
             var parts: [String] = []
-            if let rpm = limit.rpm { parts.append("rpm \(rpm)") }
-            if let tpm = limit.tpm { parts.append("tpm \(tpm)") }
-            parts.append("burst \(limit.burst)")
-            if !limit.per.isEmpty { parts.append("per \(limit.per)") }
+            if let rpm = limit.rpm { parts.append("rpm \(DistributionText.trim(rpm))") }
+            if let tpm = limit.tpm { parts.append("tpm \(DistributionText.trim(tpm))") }
+            switch limit.burst {
+            case .duration(let seconds): parts.append("burst \(DistributionText.value(seconds, .duration)) of rate")
+            case .count(let n): parts.append("burst \(DistributionText.trim(n))")
+            }
+            if !limit.per.isEmpty {
+                parts.append("per " + limit.per.map { scope in
+                    switch scope {
+                    case .apiKey: "api_key"
+                    case .model: "model"
+                    case .project: "project"
+                    case .header(let name): "header:\(name)"
+                    }
+                }.joined(separator: ", "))
+            }
             if let c = limit.concurrency { parts.append("concurrency \(c) queue \(limit.queue)") }
             lines.append("    limit: " + parts.joined(separator: ", "))
         }
         for rule in route.errors {
-            lines.append("    error: \(rule.trigger) → \(rule.outcome)")
+            let when: String =
+                switch rule.trigger {
+                case .rate(let p): "\(DistributionText.trim(p * 100))% of requests"
+                case .first(let n): "the first \(n)"
+                case .every(let n): "every \(n)th"
+                }
+            let what: String =
+                switch rule.outcome {
+                case .status(let status, let retry): "status \(status)" + (retry.map { ", retry-after \(DistributionText.value($0, .duration))" } ?? "")
+                case .fault(let fault): "fault \(fault.rawValue)"
+                }
+            lines.append("    error: \(when) → \(what)")
         }
         return lines.joined(separator: "\n")
     }
