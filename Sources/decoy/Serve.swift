@@ -48,11 +48,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Open the admin API (/_decoy/*, /metrics) to any address presenting this bearer token. Without it, only loopback clients may use it.")
     var adminToken: String?
 
+    @Option(name: .long, help: "Replicas of this server behind one balancer: each enforces every limit divided by N.")
+    var replicas: Int = 1
+
     @Flag(name: .long, help: "Reload the profile file when it changes (SIGHUP always reloads it).")
     var watch = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if replicas < 1 { throw ValidationError("--replicas must be at least 1") }
         if watch && profile == nil { throw ValidationError("--watch needs --profile FILE") }
         if let adminToken, adminToken.count < 8 { throw ValidationError("--admin-token must be at least 8 characters") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0-65535") }
@@ -78,6 +82,7 @@ struct Serve: AsyncParsableCommand {
         if let idleTimeout { configuration.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9)) }
         if let drainSeconds { configuration.drainTimeout = .nanoseconds(Int64(drainSeconds * 1e9)) }
         configuration.adminToken = adminToken
+        configuration.replicas = replicas
         let files = FileLimit.raise(toFit: configuration.maxConnections)
         if configuration.maxConnections + 1024 > files {
             if maxConnections != nil || loaded.server.maxConnections != nil {

@@ -29,6 +29,8 @@ public final class DecoyServer: Sendable {
         public var requestTimeout: TimeAmount
         /// How long an idle keep-alive connection is kept.
         public var idleTimeout: TimeAmount
+        /// Replicas sharing the profile's limits: each enforces limit / replicas.
+        public var replicas: Int = 1
 
         public init(
             host: String = "0.0.0.0", port: Int = 8090, threads: Int = System.coreCount,
@@ -80,7 +82,8 @@ public final class DecoyServer: Sendable {
         let shared = ServerContext(
             profile: profile, sourceText: profilePath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) },
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes,
-            admin: AdminSettings(token: configuration.adminToken, profilePath: profilePath), logger: logger)
+            admin: AdminSettings(token: configuration.adminToken, profilePath: profilePath),
+            replicas: configuration.replicas, logger: logger)
         self.shared = shared
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.group = group

@@ -22,6 +22,8 @@ final class ServerContext: Sendable {
     let logger: Logger
     let ledger: Ledger
     let admin: AdminSettings
+    /// Each limit is divided by this: N replicas behind a balancer enforce the profile between them.
+    let replicas: Int
     private let current: Mutex<Generation>
     private let version = Atomic<Int>(0)
     /// Serialises loads so two reloads cannot interleave their bucket hand-over.
@@ -29,11 +31,12 @@ final class ServerContext: Sendable {
 
     init(
         profile: Profile, sourceText: String? = nil, maxBodyBytes: Int, maxHeaderBytes: Int = 64 << 10,
-        admin: AdminSettings = AdminSettings(), logger: Logger
+        admin: AdminSettings = AdminSettings(), replicas: Int = 1, logger: Logger
     ) {
+        self.replicas = max(1, replicas)
         let now = NIODeadline.now().uptimeNanoseconds
         let ledger = Ledger(nowNanos: now)
-        let engine = Engine(profile: profile)
+        let engine = Engine(profile: profile, replicas: max(1, replicas))
         self.ledger = ledger
         self.current = Mutex(Generation(engine: engine, ledgers: ledger.ledgers(for: engine), version: 0, sourceText: sourceText))
         self.maxBodyBytes = maxBodyBytes
@@ -59,7 +62,7 @@ final class ServerContext: Sendable {
     func load(_ profile: Profile, sourceText: String?) {
         loading.withLock { _ in
             let old = generation
-            let engine = Engine(profile: profile, previous: old.engine)
+            let engine = Engine(profile: profile, replicas: replicas, previous: old.engine)
             let next = Generation(
                 engine: engine, ledgers: ledger.ledgers(for: engine), version: old.version + 1, sourceText: sourceText)
             current.withLock { $0 = next }
@@ -71,7 +74,7 @@ final class ServerContext: Sendable {
     func reset() {
         loading.withLock { _ in
             let old = generation
-            let engine = Engine(profile: old.engine.profile)
+            let engine = Engine(profile: old.engine.profile, replicas: replicas)
             ledger.reset(nowNanos: NIODeadline.now().uptimeNanoseconds)
             let next = Generation(
                 engine: engine, ledgers: ledger.ledgers(for: engine), version: old.version + 1, sourceText: old.sourceText)
