@@ -59,17 +59,18 @@ def test_rpm_bucket_refuses_with_openai_429(limited_base):
 
 
 def test_sdk_retry_honours_retry_after_and_then_succeeds(limited_base):
-    # tight-rpm is empty after the test above (or gets emptied here); the SDK waits retry-after and retries.
+    # retry-rpm holds one request and refills one a second: empty it, then the SDK (2 retries)
+    # gets a 429 with retry-after 1, waits, and succeeds.
     client = sdk(limited_base)
     for _ in range(5):
         try:
-            client.chat.completions.create(model="tight-rpm", messages=MSGS)
+            client.chat.completions.create(model="retry-rpm", messages=MSGS)
         except openai.RateLimitError:
             break
     else:
-        pytest.fail("tight-rpm never refused")
+        pytest.fail("retry-rpm never refused")
     started = time.monotonic()
-    c = sdk(limited_base, retries=2).chat.completions.create(model="tight-rpm", messages=MSGS)
+    c = sdk(limited_base, retries=2).chat.completions.create(model="retry-rpm", messages=MSGS)
     waited = time.monotonic() - started
     assert c.choices[0].message.content
     assert 0.3 < waited < 10, waited
