@@ -62,3 +62,18 @@ def test_serve_on_a_busy_port_does_not_touch_a_shut_down_event_loop():
         r = subprocess.run([_decoy_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)],
                            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert "Cannot schedule tasks" not in r.stderr
+
+
+@BUG
+def test_malformed_fault_on_a_stream_is_a_broken_sse_stream(client, http):
+    # DESIGN.md: "send a malformed chunk". For stream=true decoy answers the non-stream malformed
+    # body (application/json, 92 bytes of cut JSON), which the SDK reads as an SSE stream with no
+    # events: the iteration ends quietly with zero chunks and no error.
+    stream = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "x"}], stream=True,
+        extra_headers={"x-decoy-fault": "malformed"})
+    with pytest.raises(Exception):
+        list(stream)
+    r = http.post("/v1/chat/completions", json={"model": "m", "stream": True, "messages": [{"role": "user", "content": "x"}]},
+                  headers={"x-decoy-fault": "malformed"})
+    assert r.headers["content-type"].startswith("text/event-stream")
