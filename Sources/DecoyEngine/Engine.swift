@@ -78,6 +78,11 @@ public final class Engine: Sendable {
         schedule.content = behavior.content
         schedule.gaps = GapSampler(distribution: behavior.perToken, rng: SplitMix64(seed: rng.next()))
 
+        // A provider checks credentials before anything else: no quota spent, no fault, no wait.
+        guard state.route.admits(request) else {
+            schedule.firstByteNanos = 0
+            return .error(status: 401, retryAfter: nil, schedule: schedule)
+        }
         if let forced = request.forced { return Self.plan(forced, schedule) }
 
         if let limiter = state.limiter {
@@ -159,5 +164,17 @@ extension RouteMatch {
         if let path, path.match(request.path) == nil { return false }
         for condition in self.headers where headers.first(condition.name) != condition.value { return false }
         return true
+    }
+}
+
+extension Route {
+    /// Whether the request carries the credential the route (or else its endpoint) asks for.
+    func admits(_ request: SimRequest) -> Bool {
+        switch auth ?? request.endpoint.defaultAuth {
+        case .open: true
+        case .any: !(request.apiKey?.isEmpty ?? true)
+        case .issued: request.tokenIssued
+        case .keys(let keys): request.apiKey.map { keys.contains(String($0)) } ?? false
+        }
     }
 }

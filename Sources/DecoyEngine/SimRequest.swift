@@ -21,6 +21,8 @@ public struct SimRequest: Sendable {
     public var apiKey: Substring?
     /// The project in the path (Vertex), for `per: [project]`.
     public var project: Substring?
+    /// The caller's bearer token is one Decoy's token endpoint issued (the dialect checked it), for `auth: issued`.
+    public var tokenIssued: Bool = false
     /// A fault or status forced by the `x-decoy-fault` header.
     public var forced: ErrorRule.Outcome?
 

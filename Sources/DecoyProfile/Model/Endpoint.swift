@@ -14,8 +14,36 @@ public enum Endpoint: String, Sendable, CaseIterable, Hashable {
     case vertexStream = "vertex.stream"
     case vertexEmbed = "vertex.embed"
     case vertexCountTokens = "vertex.count_tokens"
+    case vertexRawPredict = "vertex.raw_predict"
     case geminiGenerate = "gemini.generate"
     case geminiStream = "gemini.stream"
+    case geminiEmbed = "gemini.embed"
+    case geminiCountTokens = "gemini.count_tokens"
     case googleToken = "google.token"
     case anthropicMessages = "anthropic.messages"
+}
+
+extension Endpoint {
+    /// Who may call the endpoint when no route says otherwise: Vertex AI wants a token from Decoy's own
+    /// token endpoint (as it wants one from Google's), the Gemini API some key; the others take anyone.
+    public var defaultAuth: Auth {
+        switch self {
+        case .vertexGenerate, .vertexStream, .vertexEmbed, .vertexCountTokens, .vertexRawPredict: .issued
+        case .geminiGenerate, .geminiStream, .geminiEmbed, .geminiCountTokens: .any
+        default: .open
+        }
+    }
+}
+
+/// Who may call a route: the credential a request must carry (`Authorization: Bearer`, `api-key`,
+/// `x-goog-api-key` or the Gemini API's `?key=`).
+public enum Auth: Sendable, Equatable {
+    /// Anyone, with or without a credential (`auth: none`).
+    case open
+    /// Any credential at all (`auth: any`).
+    case any
+    /// Only an access token Decoy's token endpoint (`POST /token`) issued (`auth: issued`).
+    case issued
+    /// Only one of these keys or bearer tokens (`auth: {keys: [...]}`).
+    case keys([String])
 }

@@ -9,18 +9,21 @@ public struct Route: Sendable, Equatable {
     public var limit: Limit?
     /// Injected errors and faults, tried in order.
     public var errors: [ErrorRule]
+    /// The credential a request needs; `nil` leaves it to the endpoint (`Endpoint.defaultAuth`).
+    public var auth: Auth?
     /// Where the route was written, for messages.
     public var location: SourceLocation
 
     public init(
         name: String, match: RouteMatch, behavior: Behavior, limit: Limit? = nil,
-        errors: [ErrorRule] = [], location: SourceLocation = .unknown
+        errors: [ErrorRule] = [], auth: Auth? = nil, location: SourceLocation = .unknown
     ) {
         self.name = name
         self.match = match
         self.behavior = behavior
         self.limit = limit
         self.errors = errors
+        self.auth = auth
         self.location = location
     }
 }
