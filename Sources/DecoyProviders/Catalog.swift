@@ -20,8 +20,11 @@ public struct EndpointPath: Sendable {
 public enum Catalog {
     public static let openAI = OpenAIDialect()
     public static let azure = OpenAIDialect(azure: true)
+    public static let vertex = VertexDialect()
+    public static let gemini = VertexDialect(gemini: true)
+    public static let googleToken = GoogleTokenDialect()
 
-    public static let paths: [EndpointPath] = [
+    public static let paths: [EndpointPath] = googlePaths + [
         EndpointPath("POST", "/v1/chat/completions", .openaiChat, openAI),
         EndpointPath("POST", "/chat/completions", .openaiChat, openAI),
         EndpointPath("POST", "/v1/completions", .openaiCompletions, openAI),
@@ -39,8 +42,50 @@ public enum Catalog {
         EndpointPath("POST", "/openai/deployments/{deployment}/embeddings", .azureEmbeddings, azure),
     ]
 
+    /// Vertex AI's and the Gemini API's actions, with the endpoint of each.
+    static let vertexActions: [(action: String, endpoint: Endpoint)] = [
+        ("generateContent", .vertexGenerate), ("streamGenerateContent", .vertexStream), ("predict", .vertexEmbed),
+        ("countTokens", .vertexCountTokens), ("rawPredict", .vertexRawPredict),
+    ]
+    static let geminiActions: [(action: String, endpoint: Endpoint)] = [
+        ("generateContent", .geminiGenerate), ("streamGenerateContent", .geminiStream), ("embedContent", .geminiEmbed),
+        ("batchEmbedContents", .geminiEmbed), ("countTokens", .geminiCountTokens),
+    ]
+
+    /// Google's paths, first so that `/models/{model}:generateContent` is the Gemini API's, not OpenAI's
+    /// `GET /models/{model}`:
+    /// - Vertex AI as google-genai (`/v1beta1/…`) and LiteLLM (`/v1/…`) call it;
+    /// - `{api_base}:ACTION`, which LiteLLM calls when `api_base` holds a path other than a version (a
+    ///   custom prefix of one or two segments) and older LiteLLM when it is a bare host (`/:generateContent`);
+    /// - the Gemini API as google-genai (`/v1beta/models/…`) and LiteLLM's `gemini/` with a bare-host
+    ///   `api_base` (`/models/…`) call it;
+    /// - the OAuth 2 token endpoint google-auth calls with a service account whose `token_uri` is here.
+    static let googlePaths: [EndpointPath] = {
+        var paths: [EndpointPath] = []
+        for (action, endpoint) in geminiActions {
+            paths.append(EndpointPath("POST", "/v1beta/models/{model}:\(action)", endpoint, gemini))
+            paths.append(EndpointPath("POST", "/models/{model}:\(action)", endpoint, gemini))
+        }
+        for (action, endpoint) in vertexActions {
+            for version in ["v1", "v1beta1"] {
+                paths.append(
+                    EndpointPath(
+                        "POST", "/\(version)/projects/{project}/locations/{location}/publishers/google/models/{model}:\(action)",
+                        endpoint, vertex))
+            }
+            paths.append(EndpointPath("POST", "/:\(action)", endpoint, vertex))
+            paths.append(EndpointPath("POST", "/{prefix}:\(action)", endpoint, vertex))
+            paths.append(EndpointPath("POST", "/{prefix}/{name}:\(action)", endpoint, vertex))
+        }
+        paths.append(EndpointPath("POST", "/token", .googleToken, googleToken))
+        return paths
+    }()
+
     /// The dialect whose 404 a path that matches nothing gets: the provider it most looks like.
     public static func dialect(guessedFrom path: Substring) -> any Dialect {
-        path.hasPrefix("/openai/") ? azure : openAI
+        if path.hasPrefix("/openai/") { return azure }
+        if path.hasPrefix("/v1beta/") { return gemini }
+        if path.hasPrefix("/v1/projects/") || path.hasPrefix("/v1beta1/") || path.contains(":") { return vertex }
+        return openAI
     }
 }

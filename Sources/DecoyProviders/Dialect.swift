@@ -70,6 +70,10 @@ public struct ParsedRequest: Sendable {
     public var base64: Bool = false
     /// The last user message, for `content: echo`.
     public var echo: String?
+    /// Stream as one JSON array written element by element instead of SSE (Google without `alt=sse`).
+    public var jsonArrayStream: Bool = false
+    /// UTF-8 bytes of text in each embedding input, for per-input token counts and billable characters.
+    public var inputBytes: [Int] = []
 
     public init(sim: SimRequest, model: String) {
         self.sim = sim

@@ -1,0 +1,162 @@
+import DecoyEngine
+
+/// Google's error envelope `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED"}}` for
+/// every error, its stock messages, and the in-stream error frame.
+///
+/// A `ProviderError`'s `type`, when set, is the envelope's `status`; otherwise the status is the
+/// `google.rpc.Code` name Google maps the HTTP code from.
+extension VertexDialect {
+    public func render(_ error: ProviderError) -> Reply {
+        var headers = Self.jsonHeaders
+        headers.append(contentsOf: error.headers)
+        // Vertex sends no retry-after of its own; a rule or limit that names a wait gets the integer
+        // header LiteLLM's router reads for its cooldown.
+        if let retryAfter = error.retryAfter { headers.append(("retry-after", String(Self.retrySeconds(retryAfter)))) }
+        let retryDelay = gemini && error.status == 429 ? Self.retrySeconds(error.retryAfter ?? 37) : nil
+        return Reply(status: error.status, headers: headers, body: .full(Self.envelope(error, retryDelay: retryDelay)))
+    }
+
+    public func render(_ rejection: Rejection, for request: ParsedRequest) -> Reply {
+        var error = resourceExhausted
+        error.retryAfter = rejection.retryAfter
+        return render(error)
+    }
+
+    public func renderMalformed(_ request: ParsedRequest) -> Reply {
+        var body: [UInt8] = []
+        if request.sim.stream && !request.jsonArrayStream { body.append("data: ") }
+        body.append("{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Lorem ips")
+        let headers = request.sim.stream && !request.jsonArrayStream ? Self.streamHeaders : Self.jsonHeaders
+        return Reply(status: 200, headers: headers, body: .full(body))
+    }
+
+    /// An SSE `data: {"error":{…}}` frame; in a JSON-array stream, one more element and the closing `]`.
+    public func streamErrorEvent(_ request: ParsedRequest) -> [UInt8] {
+        let envelope = Self.envelope(Self.injected(status: 500, gemini: gemini), retryDelay: nil)
+        var out: [UInt8] = []
+        out.append(request.jsonArrayStream ? ",\r\n" : "data: ")
+        out.append(contentsOf: envelope)
+        out.append(request.jsonArrayStream ? "\r\n]" : "\r\n\r\n")
+        return out
+    }
+
+    // MARK: Envelope
+
+    /// The envelope; `retryDelay` (seconds) adds the Gemini API's `details` with `Help` and `RetryInfo`.
+    static func envelope(_ error: ProviderError, retryDelay: Int?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + error.message.utf8.count)
+        out.append("{\"error\":{\"code\":")
+        out.append(int: error.status)
+        out.append(",\"message\":")
+        out.append(jsonString: error.message)
+        out.append(",\"status\":")
+        out.append(jsonString: error.type ?? statusName(error.status))
+        if let retryDelay {
+            out.append(
+                ",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.Help\",\"links\":[{\"description\":\"Learn more about Gemini API quotas\",\"url\":\"https://ai.google.dev/gemini-api/docs/rate-limits\"}]},{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\""
+            )
+            out.append(int: retryDelay)
+            out.append("s\"}]")
+        }
+        out.append("}}")
+        return out
+    }
+
+    /// The `google.rpc.Code` name Google's front end gives an HTTP status.
+    static func statusName(_ code: Int) -> String {
+        switch code {
+        case 400, 411, 413, 414, 431: "INVALID_ARGUMENT"
+        case 401: "UNAUTHENTICATED"
+        case 403: "PERMISSION_DENIED"
+        case 404: "NOT_FOUND"
+        case 405, 501: "UNIMPLEMENTED"
+        case 408, 504: "DEADLINE_EXCEEDED"
+        case 409: "ABORTED"
+        case 429: "RESOURCE_EXHAUSTED"
+        case 499: "CANCELLED"
+        case 500: "INTERNAL"
+        case 502, 503: "UNAVAILABLE"
+        case 400..<500: "FAILED_PRECONDITION"
+        default: "UNKNOWN"
+        }
+    }
+
+    /// Whole seconds, at least one, as `retry-after` and `retryDelay` carry them.
+    static func retrySeconds(_ seconds: Double) -> Int { max(1, Int(seconds.rounded(.up))) }
+
+    // MARK: Stock errors
+
+    public func error(_ stock: StockError) -> ProviderError {
+        switch stock {
+        case .notFound(_, let path):
+            return ProviderError(status: 404, message: "The requested URL \(path) was not found on this server.")
+        case .methodNotAllowed(let method, let path, let allowed):
+            var error = ProviderError(
+                status: 405, message: "Method \(method) is not allowed for \(path); use \(allowed.joined(separator: " or ")).")
+            error.headers = [("allow", allowed.joined(separator: ", "))]
+            return error
+        case .bodyTooLarge(let limit):
+            return ProviderError(status: 413, message: "Request payload size exceeds the limit: \(limit) bytes.")
+        case .injected(let status, let retryAfter):
+            var error = status == 429 ? resourceExhausted : Self.injected(status: status, gemini: gemini)
+            error.retryAfter = retryAfter
+            return error
+        }
+    }
+
+    /// The 429 a limit or rule gives: Vertex's words, or the Gemini API's.
+    var resourceExhausted: ProviderError {
+        ProviderError(
+            status: 429,
+            message: gemini
+                ? "You exceeded your current quota, please check your plan and billing details. For more information "
+                    + "on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+                : "Resource exhausted. Please try again later. Please refer to "
+                    + "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.")
+    }
+
+    /// Google's own wording for an error status a rule injects.
+    static func injected(status: Int, gemini: Bool) -> ProviderError {
+        let message: String
+        switch status {
+        case 400: message = "Request contains an invalid argument."
+        case 401: message = unauthenticated
+        case 403: message = "The caller does not have permission"
+        case 404:
+            message =
+                gemini
+                ? "Requested entity was not found."
+                : "Publisher Model was not found or your project does not have access to it. Please ensure you are "
+                    + "using a valid model version. For more information, see: "
+                    + "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions"
+        case 408, 504: message = "Deadline expired before operation could complete."
+        case 500: message = "Internal error encountered."
+        case 502: message = "Bad Gateway"
+        case 503: message = "The model is overloaded. Please try again later."
+        default: message = "Request failed with HTTP status \(status)."
+        }
+        return ProviderError(status: status, message: message)
+    }
+
+    static let unauthenticated =
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid "
+        + "authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
+
+    // MARK: Request errors
+
+    static func invalid(_ message: String) -> ProviderError { ProviderError(status: 400, message: message) }
+
+    /// `Invalid JSON payload received. …`, as Google words a body it cannot parse.
+    static func invalidJSON(_ error: JSONError, bodyLength: Int) -> ProviderError {
+        guard error.offset < bodyLength else { return invalid("Invalid JSON payload received. Unexpected end of string.") }
+        return invalid("Invalid JSON payload received. Unexpected token at line \(error.line) column \(error.column).")
+    }
+
+    /// `Invalid value at 'field' (TYPE), value`, as Google words a field of the wrong type.
+    static func invalidValue(_ field: String, _ value: JSONValue, type: String = "type.googleapis.com/google.cloud.aiplatform.v1.Content")
+        -> ProviderError
+    {
+        invalid("Invalid value at '\(field)' (\(type)), \(value.description.prefix(80))")
+    }
+}
