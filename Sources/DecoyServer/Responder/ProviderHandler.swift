@@ -129,7 +129,9 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let generation = currentGeneration()
         let now = NIODeadline.now().uptimeNanoseconds
-        let plan = generation.engine.plan(parsed.sim, headers: headers, nowNanos: Int64(now))
+        // Buckets run on the loop's clock: the same reading as `now` on a real loop, simulated time in tests.
+        let plan = generation.engine.plan(
+            parsed.sim, headers: headers, nowNanos: Int64(context.eventLoop.now.uptimeNanoseconds))
         execute(
             plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: request.head.version,
             ledgers: generation.ledgers, nowNanos: now, context: context)
