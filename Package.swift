@@ -69,3 +69,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, built only when DECOY_FUZZ is set (by Fuzz/run); plain builds, tests and CI never see them.
+if Context.environment["DECOY_FUZZ"] != nil {
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "ProfileFuzzer", dependencies: ["CLibFuzzer", "DecoyProfile", "DecoyEngine"],
+            path: "Fuzz/ProfileFuzzer"),
+        .executableTarget(
+            name: "RequestFuzzer", dependencies: ["CLibFuzzer", "DecoyProfile", "DecoyProviders"],
+            path: "Fuzz/RequestFuzzer"),
+    ]
+}

@@ -7,6 +7,9 @@ import CYAML
 enum YAMLReader {
     /// How many nodes the aliases of one document may expand to, against "billion laughs" files.
     static let expansionLimit = 100_000
+    /// How deep collections may nest. libyaml's scanner does work in proportion to the open flow
+    /// collections for every token, so 60,000 `[` took seconds; profiles nest about ten levels.
+    static let nestingLimit = 100
 
     /// The document's root, or `nil` when the text holds no document or only an empty one.
     static func parse(_ bytes: [UInt8], file: String) throws(ProfileError) -> YAMLNode? {
@@ -89,6 +92,10 @@ private struct TreeBuilder {
                     "alias '*\(name)' names no anchor defined before it", at: location(line: line, column: column))
             }
             try complete(target.node, size: target.size, cost: target.size, anchor: nil)
+        case YAML_SEQUENCE_START_EVENT where stack.count >= YAMLReader.nestingLimit,
+            YAML_MAPPING_START_EVENT where stack.count >= YAMLReader.nestingLimit:
+            throw ProfileError(
+                "collections nest deeper than \(YAMLReader.nestingLimit) levels", at: location(line: line, column: column))
         case YAML_SEQUENCE_START_EVENT:
             stack.append(
                 Frame(
