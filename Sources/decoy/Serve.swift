@@ -3,6 +3,7 @@ import DecoyProfile
 import DecoyServer
 import Dispatch
 import Logging
+import NIOCore
 
 #if canImport(Glibc)
     import Glibc
@@ -95,7 +96,14 @@ struct Serve: AsyncParsableCommand {
         }
 
         let stop = SignalWaiter(signals: [SIGINT, SIGTERM])
-        let server = try await DecoyServer(profile: loaded, profilePath: profile, configuration: configuration)
+        let server: DecoyServer
+        do {
+            server = try await DecoyServer(profile: loaded, profilePath: profile, configuration: configuration)
+        } catch let error as IOError {
+            ProfileFile.printError(
+                "decoy: cannot listen on \(configuration.host):\(configuration.port): \(Self.describe(error))")
+            throw ExitCode(1)
+        }
         let hangup = SignalWaiter(signals: [SIGHUP])
         let reloads = Task {
             while !Task.isCancelled {
@@ -130,6 +138,16 @@ struct Serve: AsyncParsableCommand {
         watcher.cancel()
         await server.shutdown()
         Console.line("decoy: stopped")
+    }
+
+    /// "Address already in use", not the syscall wrapper's text.
+    static func describe(_ error: IOError) -> String {
+        switch error.errnoCode {
+        case EADDRINUSE: "Address already in use (is another server on that port?)"
+        case EACCES: "Permission denied (ports below 1024 need privileges)"
+        case EADDRNOTAVAIL: "Cannot assign requested address (no such local address)"
+        default: "\(error)"
+        }
     }
 
     static func report(_ errors: [String], path: String?) {

@@ -63,9 +63,11 @@ public struct OpenAIDialect: Dialect {
 
         case .openaiCompletions, .azureCompletions:
             guard let prompt = root["prompt"] else { return .failure(Self.missing("prompt")) }
-            sim.promptTokens = Self.estimateTokens(bytes: prompt.textLength)
+            let prompts = Self.prompts(prompt)
+            sim.promptTokens = prompts.tokens
             parsed.echo = Self.text(of: prompt)
             if let failure = readGenerationOptions(root, into: &sim, parsed: &parsed) { return .failure(failure) }
+            sim.choices *= prompts.count  // OpenAI answers n choices for each prompt of a batch
 
         case .openaiEmbeddings, .azureEmbeddings:
             guard let input = root["input"] else { return .failure(Self.missing("input")) }
@@ -78,13 +80,16 @@ public struct OpenAIDialect: Dialect {
                 } else {
                     for element in input.elements { parsed.inputHashes.append(Self.hash(bytes: element.document.bytes[element.byteRange])) }
                 }
+            case .array:
+                return .failure(
+                    Self.invalid("'$.input' is invalid: it must not be an empty array.", param: "input"))
             default:
                 return .failure(
                     Self.invalid(
                         "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
                         param: "input"))
             }
-            sim.promptTokens = max(1, Self.estimateTokens(bytes: input.textLength))
+            sim.promptTokens = max(1, Self.prompts(input).tokens)
             if let dimensions = root["dimensions"] {
                 guard let d = dimensions.int, d >= 1, d <= 3072 else {
                     return .failure(Self.invalid("Invalid value for 'dimensions': must be between 1 and 3072.", param: "dimensions"))
@@ -150,6 +155,25 @@ public struct OpenAIDialect: Dialect {
 
     /// About four bytes of text to a token, as OpenAI's rule of thumb says.
     static func estimateTokens(bytes: Int) -> Int { (bytes + 3) / 4 }
+
+    /// The prompts of a completion or embedding input and their tokens: a string, a list of strings, a
+    /// list of token ids (one prompt, as many tokens as ids), or a list of such lists.
+    static func prompts(_ value: JSONValue) -> (count: Int, tokens: Int) {
+        switch value.kind {
+        case .string:
+            return (1, estimateTokens(bytes: value.textLength))
+        case .array where value.count > 0 && value[0]?.kind == .number:
+            return (1, value.count)
+        case .array:
+            var tokens = 0
+            for element in value.elements {
+                tokens += element.kind == .array ? element.count : estimateTokens(bytes: element.textLength)
+            }
+            return (max(1, value.count), tokens)
+        default:
+            return (1, 0)
+        }
+    }
 
     /// The text of a message content: a string, or the `text` of its parts.
     static func text(of value: JSONValue) -> String? {

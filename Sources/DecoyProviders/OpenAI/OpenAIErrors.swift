@@ -60,6 +60,13 @@ extension OpenAIDialect {
 
     public func renderMalformed(_ request: ParsedRequest) -> Reply {
         var body: [UInt8] = []
+        if request.sim.stream {
+            // A stream whose second event is cut JSON, then ends as if nothing were wrong.
+            body.append("data: {\"id\":\"chatcmpl-decoy\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n")
+            body.append("data: {\"id\":\"chatcmpl-decoy\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Lor\n\n")
+            body.append("data: [DONE]\n\n")
+            return Reply(status: 200, headers: Self.streamHeaders(quota: Self.jsonHeaders), body: .full(body))
+        }
         body.append("{\"id\":\"chatcmpl-")
         body.append(raw: request.model)
         body.append("\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assis")

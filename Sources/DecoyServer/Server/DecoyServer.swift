@@ -87,19 +87,13 @@ public final class DecoyServer: Sendable {
         self.shared = shared
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.group = group
-        let quiesce = ServerQuiescingHelper(group: group)
-        self.quiesce = quiesce
         let limit = ConnectionLimit(maximum: configuration.maxConnections)
         self.connections = limit
+        let channel: Channel
         do {
-            self.channel = try await ServerBootstrap(group: group)
+            channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 4096)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
-                    }
-                }
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.maxMessagesPerRead, value: 16)
                 .childChannelInitializer { channel in
@@ -122,6 +116,20 @@ public final class DecoyServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
+        // The quiescing helper is made once the socket is bound: made before, a failed bind (port in
+        // use) would drop it with a pending promise and have it touch the group after its shutdown.
+        let quiesce = ServerQuiescingHelper(group: group)
+        self.quiesce = quiesce
+        do {
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(
+                    quiesce.makeServerChannelHandler(channel: channel), position: .first)
+            }.get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        self.channel = channel
     }
 
     /// The address actually bound (the port is real even when 0 was asked for).
