@@ -48,6 +48,7 @@ let package = Package(
             name: "decoy",
             dependencies: [
                 "DecoyServer",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
