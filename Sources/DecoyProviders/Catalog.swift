@@ -57,14 +57,15 @@ public enum Catalog {
     /// - Vertex AI as google-genai (`/v1beta1/…`) and LiteLLM (`/v1/…`) call it;
     /// - `{api_base}:ACTION`, which LiteLLM calls when `api_base` holds a path other than a version (a
     ///   custom prefix of one or two segments) and older LiteLLM when it is a bare host (`/:generateContent`);
-    /// - the Gemini API as google-genai (`/v1beta/models/…`) and LiteLLM's `gemini/` with a bare-host
-    ///   `api_base` (`/models/…`) call it;
+    /// - the Gemini API as google-genai (`/v1/models/…`, `/v1beta/models/…` with `api_version="v1beta"`)
+    ///   and LiteLLM's `gemini/` with a bare-host `api_base` (`/models/…`) call it;
     /// - the OAuth 2 token endpoint google-auth calls with a service account whose `token_uri` is here.
     static let googlePaths: [EndpointPath] = {
         var paths: [EndpointPath] = []
         for (action, endpoint) in geminiActions {
-            paths.append(EndpointPath("POST", "/v1beta/models/{model}:\(action)", endpoint, gemini))
-            paths.append(EndpointPath("POST", "/models/{model}:\(action)", endpoint, gemini))
+            for prefix in ["/v1", "/v1beta", ""] {
+                paths.append(EndpointPath("POST", "\(prefix)/models/{model}:\(action)", endpoint, gemini))
+            }
         }
         for (action, endpoint) in vertexActions {
             for version in ["v1", "v1beta1"] {
@@ -84,8 +85,9 @@ public enum Catalog {
     /// The dialect whose 404 a path that matches nothing gets: the provider it most looks like.
     public static func dialect(guessedFrom path: Substring) -> any Dialect {
         if path.hasPrefix("/openai/") { return azure }
-        if path.hasPrefix("/v1beta/") { return gemini }
-        if path.hasPrefix("/v1/projects/") || path.hasPrefix("/v1beta1/") || path.contains(":") { return vertex }
+        if path.hasPrefix("/v1/projects/") || path.hasPrefix("/v1beta1/") { return vertex }
+        if path.hasPrefix("/v1beta/") || (path.contains("/models/") && path.contains(":")) { return gemini }
+        if path.contains(":") { return vertex }
         return openAI
     }
 }
