@@ -94,7 +94,7 @@ import Testing
     @Test func misplacedKeySaysWhereItBelongs() {
         #expect(
             onlyError("routes:\n  - name: r\n    match: openai.chat\n    rpm: 10\n")
-                == "test.yaml:4:5: unknown key 'rpm' in a route; it belongs under 'limit' (allowed: name, match, latency, response, limit, errors)"
+                == "test.yaml:4:5: unknown key 'rpm' in a route; it belongs under 'limit' (allowed: name, match, latency, response, limit, errors, auth)"
         )
     }
 

@@ -15,7 +15,7 @@ struct ProfileDecoder {
     static let defaultsKeys = ["latency", "response"]
     static let latencyKeys = ["first_byte", "per_token"]
     static let responseKeys = ["completion_tokens", "content"]
-    static let routeKeys = ["name", "match", "latency", "response", "limit", "errors"]
+    static let routeKeys = ["name", "match", "latency", "response", "limit", "errors", "auth"]
     static let matchKeys = ["endpoint", "path", "method", "model", "headers"]
 
     /// Where a key that is not allowed in a route or in `defaults` belongs instead.
@@ -264,8 +264,11 @@ struct ProfileDecoder {
                 if let rule = errorRule(item) { rules.append(rule) }
             }
         }
+        var auth: Auth?
+        if let node = fields.section("auth") { auth = self.auth(node) }
         return Route(
-            name: name, match: match, behavior: behavior, limit: limit, errors: rules, location: location(of: node))
+            name: name, match: match, behavior: behavior, limit: limit, errors: rules, auth: auth,
+            location: location(of: node))
     }
 
     private mutating func match(_ node: YAMLNode) -> RouteMatch? {
