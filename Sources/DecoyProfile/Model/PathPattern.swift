@@ -58,6 +58,10 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
     /// The captures if `path` (without query) matches, else `nil`.
     public func match(_ path: Substring) -> [String: Substring]? {
         guard path.first == "/" else { return nil }
+        // Count segments before splitting: the router tries every pattern, and most differ in depth.
+        var depth = 0
+        for byte in path.utf8 where byte == UInt8(ascii: "/") { depth += 1 }
+        guard trailingWildcard ? depth >= segments.count : depth == segments.count else { return nil }
         let parts = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         if trailingWildcard {
             guard parts.count >= segments.count else { return nil }
