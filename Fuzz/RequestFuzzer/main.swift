@@ -1,7 +1,7 @@
 // libFuzzer target for the request scanner: the JSON validator and index every body goes through,
-// then the dialects' field extraction on top of it. The first byte's low four bits pick the endpoint
-// from `targets` (so a seed file starts with `0` for chat, `2` for embeddings, …); the rest is the
-// body. A document that parses is walked whole, checking what the index promises.
+// then the dialects' field extraction on top of it. The first byte picks the endpoint from `targets`
+// as a base-36 digit (a seed file starts with `0` for OpenAI chat, `8` for Vertex generateContent, …);
+// the rest is the body. A document that parses is walked whole, checking what the index promises.
 //
 // Built only by `Fuzz/run` (DECOY_FUZZ=1, -sanitize=fuzzer,address, -enable-testing); the top-level
 // code at the end hands `fuzz` to libFuzzer's driver, which reads the usual libFuzzer flags.
@@ -17,8 +17,15 @@ private let targets: [(Dialect, RequestHead)] = {
     let openAI = OpenAIDialect()
     let azure = OpenAIDialect(azure: true)
     let deployment: [String: Substring] = ["deployment": "fuzz-deployment"]
-    func post(_ path: Substring, _ endpoint: Endpoint, _ captures: [String: Substring] = [:]) -> RequestHead {
-        RequestHead(method: "POST", path: path, endpoint: endpoint, captures: captures)
+    let vertex = VertexDialect()
+    let gemini = VertexDialect(gemini: true)
+    let geminiModel: [String: Substring] = ["model": "gemini-2.0-flash"]
+    let publisher = geminiModel.merging(["project": "fuzz-project", "location": "us-central1"]) { $1 }
+    let vertexPath: Substring = "/v1/projects/fuzz-project/locations/us-central1/publishers/google/models/gemini-2.0"
+    func post(_ path: Substring, _ endpoint: Endpoint, _ captures: [String: Substring] = [:], query: Substring = "")
+        -> RequestHead
+    {
+        RequestHead(method: "POST", path: path, query: query, endpoint: endpoint, captures: captures)
     }
     return [
         (openAI, post("/v1/chat/completions", .openaiChat)),
@@ -29,6 +36,19 @@ private let targets: [(Dialect, RequestHead)] = {
         (azure, post("/openai/deployments/d/chat/completions", .azureChat, deployment)),
         (azure, post("/openai/deployments/d/completions", .azureCompletions, deployment)),
         (azure, post("/openai/deployments/d/embeddings", .azureEmbeddings, deployment)),
+        (vertex, post(vertexPath + ":generateContent", .vertexGenerate, publisher)),  // 8
+        (vertex, post(vertexPath + ":streamGenerateContent", .vertexStream, publisher, query: "alt=sse")),
+        (vertex, post(vertexPath + ":streamGenerateContent", .vertexStream, publisher)),  // A
+        (vertex, post(vertexPath + ":predict", .vertexEmbed, publisher)),
+        (vertex, post(vertexPath + ":countTokens", .vertexCountTokens, publisher)),
+        (vertex, post(vertexPath + ":rawPredict", .vertexRawPredict, publisher)),
+        (vertex, post("/:generateContent", .vertexGenerate)),  // E: the model from the body
+        (gemini, post("/v1beta/models/gemini-2.0-flash:generateContent", .geminiGenerate, geminiModel)),
+        (gemini, post("/v1beta/models/gemini-2.0-flash:streamGenerateContent", .geminiStream, geminiModel)),
+        (gemini, post("/v1beta/models/text-embedding-004:embedContent", .geminiEmbed, geminiModel)),
+        (gemini, post("/v1beta/models/text-embedding-004:batchEmbedContents", .geminiEmbed, geminiModel)),  // I
+        (gemini, post("/v1beta/models/gemini-2.0-flash:countTokens", .geminiCountTokens, geminiModel)),
+        (GoogleTokenDialect(), post("/token", .googleToken)),  // K: a form body, not JSON
     ]
 }()
 
@@ -39,7 +59,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = try? JSONDocument.parse([UInt8]())
         return 0
     }
-    let (dialect, head) = targets[Int(data[0] & 0x0F) % targets.count]
+    let (dialect, head) = targets[targetIndex(data[0])]
     let body = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
 
     if let document = try? JSONDocument.parse(body) {
@@ -53,6 +73,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     case .failure(let error): _ = dialect.render(error)
     }
     return 0
+}
+
+/// `0`…`9` and `A`…`Z` as base-36 digits; any other byte modulo the number of targets.
+private func targetIndex(_ byte: UInt8) -> Int {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0")) % targets.count
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"): Int(byte - UInt8(ascii: "A") + 10) % targets.count
+    default: Int(byte) % targets.count
+    }
 }
 
 /// Visits every value through every accessor, checking what the index promises.
