@@ -60,6 +60,16 @@ enum RouteDescription {
             if let c = limit.concurrency { parts.append("concurrency \(c) queue \(limit.queue)") }
             lines.append("    limit: " + parts.joined(separator: ", "))
         }
+        if let auth = route.auth {
+            let text: String =
+                switch auth {
+                case .open: "none"
+                case .any: "any credential"
+                case .issued: "a token from POST /token"
+                case .keys(let keys): "one of \(keys.count) keys"
+                }
+            lines.append("    auth: \(text)")
+        }
         for rule in route.errors {
             let when: String =
                 switch rule.trigger {
