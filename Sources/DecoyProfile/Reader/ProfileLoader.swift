@@ -42,7 +42,14 @@ public enum ProfileLoader {
         }
         var decoder = ProfileDecoder(file: file)
         let profile = decoder.decode(root)
-        guard decoder.errors.isEmpty else { throw ProfileErrors(decoder.errors) }
+        guard decoder.errors.isEmpty else {
+            // In file order, as a compiler prints them, whatever order the decoder found them in.
+            throw ProfileErrors(
+                decoder.errors.enumerated().sorted {
+                    ($0.element.location.line, $0.element.location.column, $0.offset)
+                        < ($1.element.location.line, $1.element.location.column, $1.offset)
+                }.map(\.element))
+        }
         return profile
     }
 
