@@ -6,16 +6,27 @@
 
 /// The access tokens `POST /token` issues, and the check Vertex routes make of them.
 ///
-/// A token carries its expiry, a random nonce and a SipHash-2-4 MAC of both under a key drawn when the
-/// process starts, so any event loop can verify one with no registry and no lock. A token from another
-/// Decoy process (or from before a restart) is not one this process issued, and is refused.
+/// A token carries its expiry, a random nonce and a SipHash-2-4 MAC of both, so any event loop can
+/// verify one with no registry and no lock. The MAC key is fixed, or derived from `DECOY_TOKEN_SECRET`
+/// when that is set: a proxy that cached a token keeps working across a restart of Decoy (as it would
+/// against Google), while a token Decoy did not issue — any other string — is refused.
 enum GoogleAccessToken {
     /// What every token starts with: Google's own prefix for OAuth access tokens, then `decoy-`.
     static let prefix = "ya29.decoy-"
     /// Seconds a token lives, as Google's token endpoint says.
     static let lifetime = 3599
 
-    private static let key = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
+    private static let key: (UInt64, UInt64) = {
+        var k0: UInt64 = 0x6465_636f_792d_746f  // "decoy-to"
+        var k1: UInt64 = 0x6b65_6e2d_6b65_7931  // "ken-key1"
+        if let secret = getenv("DECOY_TOKEN_SECRET") {
+            for byte in String(cString: secret).utf8 {  // FNV-1a into both halves
+                k0 = (k0 ^ UInt64(byte)) &* 0x100_0000_01b3
+                k1 = (k1 ^ UInt64(byte)) &* 0x100_0000_01b3 &+ k0
+            }
+        }
+        return (k0, k1)
+    }()
 
     /// A fresh token valid for `lifetime` seconds from `now` (seconds since the epoch).
     static func issue(now: Int = Identifiers.now()) -> String {

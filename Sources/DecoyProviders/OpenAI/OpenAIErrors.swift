@@ -185,9 +185,15 @@ extension OpenAIDialect {
         case 404: error = ProviderError(status: 404, message: "The model does not exist or you do not have access to it.", type: "invalid_request_error", code: "model_not_found")
         case 408: error = ProviderError(status: 408, message: "Request timed out.", type: "timeout")
         case 429:
+            // The rate-limit 429 (what a chaos test means by "fail with 429"), with a retry-after that
+            // LiteLLM and the SDK can read: the rule's, else one second.
             error = ProviderError(
-                status: 429, message: "You exceeded your current quota, please check your plan and billing details.",
-                type: "insufficient_quota", code: "insufficient_quota")
+                status: 429,
+                message: "Rate limit reached for requests. Please try again in \(GoDuration.format(seconds: retryAfter ?? 1)). "
+                    + "Visit https://platform.openai.com/account/rate-limits to learn more.",
+                type: "requests", code: "rate_limit_exceeded")
+            error.retryAfter = retryAfter ?? 1
+            return error
         case 503:
             error = ProviderError(
                 status: 503,
