@@ -100,6 +100,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--requests", type=int, default=300, help="normal requests per phase")
     parser.add_argument("--profile")
+    parser.add_argument("--smoke", action="store_true",
+                        help="CI: fail only if a normal request fails, not on latency (too few samples to judge)")
     parser.add_argument("--bin", default=os.environ.get("DECOY_BIN"))
     args = parser.parse_args()
 
@@ -149,7 +151,7 @@ def main() -> int:
     print(f"with {args.connections} slowloris connections for {args.seconds:.0f} s: {len(during)} requests, "
           f"p50 {p(during, .5):.1f} ms, p99 {p(during, .99):.1f} ms, failed {failed_during}")
     limit = p(alone, .99) * 1.5 + 5
-    ok = failed_alone == 0 and failed_during == 0 and p(during, .99) <= limit
+    ok = failed_alone == 0 and failed_during == 0 and (args.smoke or p(during, .99) <= limit)
     print(f"verdict: {'ok' if ok else 'FAIL'} (p99 during must be <= {limit:.1f} ms)")
     return 0 if ok else 1
 
