@@ -38,13 +38,17 @@ def test_embeddings_token_id_input_counts_its_tokens(http):
     assert two.json()["usage"]["prompt_tokens"] == 5
 
 
-def test_serve_on_a_busy_port_fails_clearly():
+def _serve_on_a_busy_port() -> subprocess.CompletedProcess:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        r = subprocess.run([_decoy_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                           capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        return subprocess.run([_decoy_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+
+def test_serve_on_a_busy_port_fails_clearly():
+    r = _serve_on_a_busy_port()
     assert r.returncode != 0
     assert "Address already in use" in r.stderr
 
@@ -52,12 +56,7 @@ def test_serve_on_a_busy_port_fails_clearly():
 def test_serve_on_a_busy_port_does_not_touch_a_shut_down_event_loop():
     # Decoy once printed NIO's "Cannot schedule tasks on an EventLoop that has already shut down"
     # before the bind error (and a debug build crashed on the quiescing helper's leaked promise).
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        port = s.getsockname()[1]
-        r = subprocess.run([_decoy_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                           capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    r = _serve_on_a_busy_port()
     assert "Cannot schedule tasks" not in r.stderr
 
 

@@ -18,20 +18,14 @@ import multiprocessing
 import os
 import resource
 import socket
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+import decoyproc
+
 BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]})
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -107,27 +101,10 @@ def main() -> int:
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.connections + 1024), hard))
-    binary = args.bin
-    if not binary:  # the release build: what is measured is the server as users run it
-        subprocess.run(["swift", "build", "-c", "release", "--product", "decoy"], cwd=ROOT, check=True)
-        binary = str(Path(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT,
-                                         check=True, capture_output=True, text=True).stdout.strip()) / "decoy")
-    port = free_port()
-    cmd = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--request-timeout", "600"]
-    if args.profile:
-        cmd += ["--profile", args.profile]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    binary = decoyproc.release_binary(args.bin)
+    extra = ["--request-timeout", "600"] + (["--profile", args.profile] if args.profile else [])
+    server, port = decoyproc.start(binary, *extra)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("decoy did not start")
-                time.sleep(0.05)
-
         alone, failed_alone = normal_client(port, args.requests)
 
         # The slow connections live in their own process, so the normal client below is not slowed by

@@ -18,23 +18,18 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+import decoyproc
+
 HERE = Path(__file__).resolve().parent
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "soak " * 20}]}
 FAULTS = ["503", "429", "reset", "truncate", "malformed", "stream_error"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sample(pid: int) -> tuple[float, int]:
@@ -103,15 +98,9 @@ def main() -> int:
     args = parser.parse_args()
     duration = args.seconds if args.seconds else (args.minutes or 10) * 60
 
-    binary = args.bin
-    if not binary:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "decoy"], cwd=ROOT, check=True)
-        binary = str(Path(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT,
-                                         check=True, capture_output=True, text=True).stdout.strip()) / "decoy")
-    port = free_port()
+    binary = decoyproc.release_binary(args.bin)
     profile = HERE / "soak.yaml"
-    server = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--profile", str(profile)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = decoyproc.start(binary, "--profile", str(profile))
     texts = [profile.read_text(), profile.read_text().replace("rpm: 6000", "rpm: 6001")]
     counts: dict[str, int] = {}
     lock = threading.Lock()
@@ -119,15 +108,6 @@ def main() -> int:
     samples: list[tuple[float, float, int]] = []
     reloads = 0
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("decoy did not start")
-                time.sleep(0.05)
         threads = [threading.Thread(target=worker, args=(port, i, stop, counts, lock)) for i in range(args.workers)]
         for t in threads:
             t.start()
