@@ -51,9 +51,10 @@ public struct OpenAIDialect: Dialect {
                         "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
                         param: "messages", code: "empty_array"))
             }
-            for i in 0..<messages.count {
-                guard let message = messages[i], message.kind == .object else {
-                    return .failure(Self.invalidType("messages[\(i)]", expected: "an object", got: messages[i]))
+            // `elements`, not `messages[i]`: the subscript walks the array from its start each time.
+            for (i, message) in messages.elements.enumerated() {
+                guard message.kind == .object else {
+                    return .failure(Self.invalidType("messages[\(i)]", expected: "an object", got: message))
                 }
                 guard let role = message["role"]?.string else { return .failure(Self.missing("messages[\(i)].role")) }
                 if role == "user", let content = message["content"] { parsed.echo = Self.text(of: content) }
@@ -180,8 +181,7 @@ public struct OpenAIDialect: Dialect {
         if let string = value.string { return string }
         guard value.kind == .array else { return nil }
         var out = ""
-        for i in 0..<value.count {
-            guard let element = value[i] else { continue }
+        for element in value.elements {
             if let s = element.string {
                 out += s
             } else if let s = element["text"]?.string {
