@@ -107,7 +107,7 @@ struct Serve: AsyncParsableCommand {
         let hangup = SignalWaiter(signals: [SIGHUP])
         let reloads = Task {
             while !Task.isCancelled {
-                _ = await hangup.wait()
+                guard await hangup.next() != nil, !Task.isCancelled else { return }
                 Self.report(server.reloadProfileFile(), path: profile)
             }
         }
@@ -176,11 +176,14 @@ final class SignalWaiter {
         }
     }
 
-    /// The next signal received.
-    func wait() async -> Int32 {
+    /// The next signal received; `nil` once the waiting task is cancelled.
+    func next() async -> Int32? {
         var iterator = stream.makeAsyncIterator()
-        return await iterator.next() ?? SIGTERM
+        return await iterator.next()
     }
+
+    /// The first signal received.
+    func wait() async -> Int32 { await next() ?? SIGTERM }
 }
 
 extension String {

@@ -102,6 +102,7 @@ def stop_and_check(proc: subprocess.Popen, log_path: str, timeout: float = STOP_
         proc.wait(timeout=5)
         pytest.fail(f"decoy did not stop within {timeout}s of SIGTERM:\n{_log_tail(log_path)}")
     assert code == 0, f"decoy exited {code} after SIGTERM:\n{_log_tail(log_path)}"
+    assert "Cannot schedule tasks" not in _log_tail(log_path), "decoy touched a stopped event loop on its way out"
     return time.monotonic() - started
 
 

@@ -21,6 +21,27 @@ final class ConnectionLimit: Sendable {
 
     func release() { open.wrappingSubtract(1, ordering: .relaxed) }
 
+    /// Channels open now, so a stop can close the ones a drain did not.
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    /// Tracks `channel` until it closes (and frees its place then).
+    func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in
+            self.channels.withLock { _ = $0.removeValue(forKey: id) }
+            self.release()
+        }
+    }
+
+    /// Closes every channel still open and waits for them.
+    func closeAll() async {
+        let open = channels.withLock { Array($0.values) }
+        for channel in open {
+            try? await channel.close()
+        }
+    }
+
     /// Connections open now.
     var current: Int { open.load(ordering: .relaxed) }
 }

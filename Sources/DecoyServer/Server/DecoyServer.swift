@@ -6,6 +6,7 @@ import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The farm: a multithreaded HTTP/1.1 server answering as the providers of its profile.
 public final class DecoyServer: Sendable {
@@ -65,7 +66,8 @@ public final class DecoyServer: Sendable {
     public let configuration: Configuration
     let shared: ServerContext
     private let group: MultiThreadedEventLoopGroup
-    private let quiesce: ServerQuiescingHelper
+    /// Dropped before the loops stop: its deinit completes a promise on one of them.
+    private let quiesce: Mutex<ServerQuiescingHelper?>
     private let channel: Channel
     let connections: ConnectionLimit
 
@@ -103,7 +105,7 @@ public final class DecoyServer: Sendable {
                             try sync.addHandler(OverCapacityHandler())
                             return
                         }
-                        channel.closeFuture.whenComplete { _ in limit.release() }
+                        limit.track(channel)
                         try sync.addHandler(
                             ConnectionGuard(requestTimeout: configuration.requestTimeout, idleTimeout: configuration.idleTimeout))
                         try sync.configureHTTPServerPipeline(withErrorHandling: true)
@@ -119,7 +121,7 @@ public final class DecoyServer: Sendable {
         // The quiescing helper is made once the socket is bound: made before, a failed bind (port in
         // use) would drop it with a pending promise and have it touch the group after its shutdown.
         let quiesce = ServerQuiescingHelper(group: group)
-        self.quiesce = quiesce
+        self.quiesce = Mutex(quiesce)
         do {
             try await channel.eventLoop.submit {
                 try channel.pipeline.syncOperations.addHandler(
@@ -165,13 +167,16 @@ public final class DecoyServer: Sendable {
     /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops.
     public func shutdown() async {
         let promise = group.next().makePromise(of: Void.self)
-        quiesce.initiateShutdown(promise: promise)
+        quiesce.withLock { $0 }?.initiateShutdown(promise: promise)
         let deadline = group.next().scheduleTask(in: configuration.drainTimeout) {
             promise.succeed(())
         }
         try? await promise.futureResult.get()
         deadline.cancel()
         try? await channel.close()
+        try? await channel.closeFuture.get()
+        await connections.closeAll()  // what the drain left open (stalls, slow streams)
+        quiesce.withLock { $0 = nil }
         try? await group.shutdownGracefully()
     }
 
