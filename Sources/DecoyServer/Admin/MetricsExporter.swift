@@ -25,18 +25,25 @@ final class MetricsExporter: Sendable {
         let ledgers = generation.ledgers + [context.ledger.unrouted]
         let factory = PrometheusMetricsFactory(registry: registry)
         state.withLock { table in
+            var seen = Set<String>()
             for ledger in ledgers {
                 for status in ledger.statusCounts() {
-                    sync(
+                    seen.insert(sync(
                         &table, factory, "decoy_requests_total",
                         [("route", ledger.name), ("endpoint", status.endpoint.rawValue), ("status", status.status)],
-                        status.count)
+                        status.count))
                 }
                 for outcome in RouteLedger.Outcome.allCases {
-                    sync(
+                    seen.insert(sync(
                         &table, factory, "decoy_outcomes_total", [("route", ledger.name), ("outcome", "\(outcome)")],
-                        ledger.count(outcome))
+                        ledger.count(outcome)))
                 }
+            }
+            // A series the ledger no longer lists was zeroed by a reset: its counter starts over too.
+            for (key, var series) in table where !seen.contains(key) && series.last > 0 {
+                series.counter.reset()
+                series.last = 0
+                table[key] = series
             }
         }
         var out: [UInt8] = []
@@ -60,7 +67,7 @@ final class MetricsExporter: Sendable {
     private func sync(
         _ table: inout [String: Series], _ factory: PrometheusMetricsFactory, _ name: String,
         _ labels: [(String, String)], _ value: UInt64
-    ) {
+    ) -> String {
         let key = name + labels.map { "\u{1F}\($0.0)=\($0.1)" }.joined()
         var series = table[key] ?? Series(counter: Metrics.Counter(label: name, dimensions: labels, factory: factory), last: 0)
         if value < series.last {
@@ -72,6 +79,7 @@ final class MetricsExporter: Sendable {
             series.last = value
         }
         table[key] = series
+        return key
     }
 
     static func escape(_ value: String) -> String {
