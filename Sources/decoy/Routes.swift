@@ -48,14 +48,7 @@ enum RouteDescription {
             case .count(let n): parts.append("burst \(DistributionText.trim(n))")
             }
             if !limit.per.isEmpty {
-                parts.append("per " + limit.per.map { scope in
-                    switch scope {
-                    case .apiKey: "api_key"
-                    case .model: "model"
-                    case .project: "project"
-                    case .header(let name): "header:\(name)"
-                    }
-                }.joined(separator: ", "))
+                parts.append("per " + limit.per.map(\.name).joined(separator: ", "))
             }
             if let c = limit.concurrency { parts.append("concurrency \(c) queue \(limit.queue)") }
             lines.append("    limit: " + parts.joined(separator: ", "))

@@ -131,6 +131,15 @@ public struct Limit: Sendable, Equatable {
         case project
         /// A request header, lower-cased.
         case header(String)
+        /// The scope as a profile writes it in `per:` (`api_key`, `header:x-team`).
+        public var name: String {
+            switch self {
+            case .apiKey: "api_key"
+            case .model: "model"
+            case .project: "project"
+            case .header(let header): "header:\(header)"
+            }
+        }
     }
 }
 

@@ -90,7 +90,7 @@ struct StatsReport: Encodable {
         let latency = Latency(
             count: count, mean: count == 0 ? 0 : ledger.latencySumSeconds / Double(count), p50: q[0], p90: q[1], p99: q[2])
         let summary = limit.map {
-            LimitSummary(rpm: $0.rpm, tpm: $0.tpm, concurrency: $0.concurrency, per: $0.per.map(Self.describe))
+            LimitSummary(rpm: $0.rpm, tpm: $0.tpm, concurrency: $0.concurrency, per: $0.per.map(\.name))
         }
         return RouteStats(
             route: ledger.name, received: ledger.received, admitted: ledger.count(.admitted), refused: ledger.count(.refused),
@@ -99,14 +99,6 @@ struct StatsReport: Encodable {
             latencySeconds: latency, limit: summary, scopes: scopes)
     }
 
-    static func describe(_ scope: Limit.Scope) -> String {
-        switch scope {
-        case .apiKey: "api_key"
-        case .model: "model"
-        case .project: "project"
-        case .header(let name): "header:\(name)"
-        }
-    }
 }
 
 /// `GET /_decoy/series`: admitted and refused per second per route, for the live page.
