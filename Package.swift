@@ -54,6 +54,17 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // bench/run's load client for streams and open-model load (bench/DecoyLoad).
+        .executableTarget(
+            name: "decoy-load",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/DecoyLoad"
+        ),
         .testTarget(name: "DecoyProfileTests", dependencies: ["DecoyProfile"]),
         .testTarget(name: "DecoyEngineTests", dependencies: ["DecoyEngine"]),
         .testTarget(name: "DecoyProvidersTests", dependencies: ["DecoyProviders"]),
