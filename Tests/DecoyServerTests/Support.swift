@@ -25,8 +25,8 @@ struct Connection {
             shared
             ?? ServerContext(profile: profile, maxBodyBytes: maxBodyBytes, admin: admin, logger: Logger(label: "test"))
         self.shared = shared
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-        try channel.pipeline.syncOperations.addHandler(ProviderHandler(shared: shared))
+        try DecoyServer.configureConnection(
+            channel.pipeline.syncOperations, shared: shared, configuration: DecoyServer.Configuration())
         try channel.connect(to: SocketAddress(ipAddress: remote, port: 40000)).wait()
     }
 

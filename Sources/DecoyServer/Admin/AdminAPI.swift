@@ -3,7 +3,6 @@ import DecoyProfile
 import DecoyProviders
 import Foundation
 import NIOCore
-import NIOHTTP1
 
 /// `/_decoy/*` and `/metrics`: the ledger, resets, profile reloads and the live page.
 ///
@@ -18,39 +17,39 @@ struct AdminAPI {
     }
 
     func respond(
-        to head: HTTPRequestHead, path: Substring, query: Substring, body: ByteBuffer?, tooLarge: Bool,
+        to head: HTTP1Head, path: Substring, query: Substring, body: ByteBuffer?, tooLarge: Bool,
         remote: SocketAddress?
     ) -> Reply {
-        if let refusal = authorize(head.headers, remote: remote) { return refusal }
+        if let refusal = authorize(head.fields, remote: remote) { return refusal }
         if tooLarge { return Self.json(413, ["error": "request body too large"]) }
         switch (head.method, path) {
-        case (.GET, "/_decoy"), (.GET, "/_decoy/"):
+        case ("GET", "/_decoy"), ("GET", "/_decoy/"):
             return Reply(status: 200, headers: [("content-type", "text/html; charset=utf-8")], body: .full(Array(LivePage.html.utf8)))
-        case (.GET, "/_decoy/stats"):
+        case ("GET", "/_decoy/stats"):
             return Self.encoded(StatsReport.make(shared))
-        case (.GET, "/_decoy/series"):
+        case ("GET", "/_decoy/series"):
             return Self.encoded(SeriesReport.make(shared))
-        case (.POST, "/_decoy/reset"):
+        case ("POST", "/_decoy/reset"):
             shared.reset()
             return Self.json(200, ["reset": true])
-        case (.GET, "/_decoy/profile"):
+        case ("GET", "/_decoy/profile"):
             guard let text = shared.generation.sourceText else {
                 return Self.json(404, ["error": "the profile in force was not read from text"])
             }
             return Reply(status: 200, headers: [("content-type", "application/yaml")], body: .full(Array(text.utf8)))
-        case (.PUT, "/_decoy/profile"):
+        case ("PUT", "/_decoy/profile"):
             let text = body.map { String(buffer: $0) } ?? ""
             return load({ () throws(ProfileErrors) -> Profile in try ProfileLoader.parse(text, file: "PUT /_decoy/profile") }, text: { text })
-        case (.POST, "/_decoy/reload"):
+        case ("POST", "/_decoy/reload"):
             guard let path = shared.admin.profilePath else {
                 return Self.json(409, ["error": "the server was not started from a profile file"])
             }
             return reload(path)
-        case (.GET, "/metrics"):
+        case ("GET", "/metrics"):
             let text = MetricsExporter.shared.render(shared)
             return Reply(status: 200, headers: [("content-type", "text/plain; version=0.0.4; charset=utf-8")], body: .full(Array(text.utf8)))
         default:
-            return Self.json(404, ["error": "no admin endpoint \(head.method.rawValue) \(path)"])
+            return Self.json(404, ["error": "no admin endpoint \(head.method) \(path)"])
         }
     }
 
@@ -72,9 +71,9 @@ struct AdminAPI {
         }
     }
 
-    private func authorize(_ headers: HTTPHeaders, remote: SocketAddress?) -> Reply? {
+    private func authorize(_ fields: HTTP1Fields, remote: SocketAddress?) -> Reply? {
         if let token = shared.admin.token {
-            let given = headers.first(name: "authorization").map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
+            let given = fields.first("authorization").map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
             guard let given, Self.constantTimeEqual(given, token) else {
                 var reply = Self.json(401, ["error": "the admin API needs 'Authorization: Bearer <admin token>'"])
                 reply.headers.append(("www-authenticate", "Bearer"))

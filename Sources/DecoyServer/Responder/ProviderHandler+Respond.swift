@@ -2,7 +2,6 @@ import DecoyEngine
 import DecoyProfile
 import DecoyProviders
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 #if canImport(Glibc)
@@ -18,12 +17,22 @@ extension ProviderHandler {
     struct Answer {
         var reply: Reply
         var keepAlive: Bool
-        var version: HTTPVersion
+        var minorVersion: Int
+        /// A HEAD request: the head says what the body would be, and no body follows.
+        var omitBody = false
         var lease: Lease? = nil
         var gaps = GapSampler()
         var fault: StreamFault? = nil
         /// Where to record the served latency, and when the request arrived; `nil` for answers not timed.
         var timing: Timing? = nil
+
+        init(reply: Reply, request: HTTP1Head, lease: Lease? = nil) {
+            self.reply = reply
+            self.keepAlive = request.keepAlive
+            self.minorVersion = request.minorVersion
+            self.omitBody = request.method == "HEAD"
+            self.lease = lease
+        }
     }
 
     /// A served request's ledger and arrival time, for its latency.
@@ -53,6 +62,8 @@ extension ProviderHandler {
         var pacedWritten = 0
         var fault: StreamFault?
         var keepAlive = true
+        /// The stream's events go out as chunks (not to HTTP/1.0 clients, whose streams end with the connection).
+        var chunked = true
         var timing: Timing?
 
         func cancel() {
@@ -62,51 +73,50 @@ extension ProviderHandler {
     }
 
     func execute(
-        _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, keepAlive: Bool, version: HTTPVersion,
-        ledgers: [RouteLedger], nowNanos: UInt64, context: ChannelHandlerContext
+        _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, request: HTTP1Head, ledgers: [RouteLedger],
+        nowNanos: UInt64, context: ChannelHandlerContext
     ) {
         guard let lease = plan.schedule?.lease, lease.isWaiting else {
-            return run(plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: version, ledgers: ledgers, nowNanos: nowNanos, context: context)
+            return run(plan, parsed: parsed, dialect: dialect, request: request, ledgers: ledgers, nowNanos: nowNanos, context: context)
         }
         // Queued behind the route's concurrency cap: start once a slot is handed over, on this loop.
         // If the connection goes first, channelInactive releases the lease, which leaves the queue.
-        active = ActiveResponse(lease: lease, keepAlive: keepAlive)
+        active = ActiveResponse(lease: lease, keepAlive: request.keepAlive)
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         lease.whenGranted {
             loop.execute {
                 let (handler, context) = bound.value
                 guard handler.active?.lease === lease else { return }
-                handler.run(
-                    plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: version, ledgers: ledgers,
-                    nowNanos: nowNanos, context: context)
+                handler.run(plan, parsed: parsed, dialect: dialect, request: request, ledgers: ledgers, nowNanos: nowNanos, context: context)
             }
         }
     }
 
     private func run(
-        _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, keepAlive: Bool, version: HTTPVersion,
-        ledgers: [RouteLedger], nowNanos: UInt64, context: ChannelHandlerContext
+        _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, request: HTTP1Head, ledgers: [RouteLedger],
+        nowNanos: UInt64, context: ChannelHandlerContext
     ) {
         let endpoint = parsed.sim.endpoint
         switch plan {
         case .reject(let rejection):
             ledgers[rejection.routeIndex].record(.refused, endpoint: endpoint, status: 429, nowNanos: nowNanos)
-            start(Answer(reply: dialect.render(rejection, for: parsed), keepAlive: keepAlive, version: version), context)
+            start(Answer(reply: dialect.render(rejection, for: parsed), request: request), context)
 
         case .serve(var schedule):
             let ledger = ledgers[schedule.routeIndex]
             ledger.record(.admitted, endpoint: endpoint, status: 200, nowNanos: nowNanos)
             let reply = dialect.render(parsed, schedule: schedule)
             let delay = parsed.sim.stream ? schedule.firstByteNanos : schedule.nonStreamDelayNanos()
-            var answer = Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease, gaps: schedule.gaps)
+            var answer = Answer(reply: reply, request: request, lease: schedule.lease)
+            answer.gaps = schedule.gaps
             answer.timing = Timing(ledger: ledger, startNanos: nowNanos)
             later(delay, answer, context)
 
         case .error(let status, let retryAfter, let schedule):
             ledgers[schedule.routeIndex].record(.errored, endpoint: endpoint, status: status, nowNanos: nowNanos)
             let reply = dialect.render(dialect.error(.injected(status: status, retryAfter: retryAfter)))
-            later(schedule.firstByteNanos, Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease), context)
+            later(schedule.firstByteNanos, Answer(reply: reply, request: request, lease: schedule.lease), context)
 
         case .fault(let fault, var schedule):
             let ledger = ledgers[schedule.routeIndex]
@@ -126,7 +136,7 @@ extension ProviderHandler {
             case .malformed:
                 let delay = parsed.sim.stream ? schedule.firstByteNanos : schedule.nonStreamDelayNanos()
                 let reply = dialect.renderMalformed(parsed)
-                later(delay, Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease), context)
+                later(delay, Answer(reply: reply, request: request, lease: schedule.lease), context)
             case .truncate, .streamError:
                 let reply: Reply
                 var streamFault: StreamFault
@@ -139,11 +149,13 @@ extension ProviderHandler {
                     streamFault = .cut(afterPaced: 0)
                 } else {
                     reply = dialect.render(dialect.error(.injected(status: 500, retryAfter: nil)))
-                    later(schedule.firstByteNanos, Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease), context)
+                    later(schedule.firstByteNanos, Answer(reply: reply, request: request, lease: schedule.lease), context)
                     return
                 }
                 let delay = parsed.sim.stream ? schedule.firstByteNanos : schedule.nonStreamDelayNanos()
-                let answer = Answer(reply: reply, keepAlive: keepAlive, version: version, lease: schedule.lease, gaps: schedule.gaps, fault: streamFault)
+                var answer = Answer(reply: reply, request: request, lease: schedule.lease)
+                answer.gaps = schedule.gaps
+                answer.fault = streamFault
                 later(delay, answer, context)
             }
         }
@@ -164,104 +176,129 @@ extension ProviderHandler {
         active = response
     }
 
-    /// Writes the head, and the body or the start of the stream.
+    /// Writes the head with the whole body, or with the start of the stream.
     func start(_ answer: Answer, _ context: ChannelHandlerContext) {
-        var headers = HTTPHeaders(answer.reply.headers)
-        if !answer.keepAlive {
-            headers.replaceOrAdd(name: "connection", value: "close")
-        } else if answer.version.minor == 0 {
-            headers.replaceOrAdd(name: "connection", value: "keep-alive")
-        }
-        let status = HTTPResponseStatus(statusCode: answer.reply.status)
-        switch answer.reply.body {
+        let reply = answer.reply
+        let keepAlive = answer.keepAlive && !quiescing
+        switch reply.body {
         case .full(let bytes):
-            headers.replaceOrAdd(name: "content-length", value: String(bytes.count))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: answer.version, status: status, headers: headers))), promise: nil)
+            var out = context.channel.allocator.buffer(capacity: Self.headCapacity(reply) + bytes.count)
+            HTTP1Response.writeHead(
+                status: reply.status, minorVersion: answer.minorVersion, fields: reply.headers,
+                framing: .length(bytes.count), keepAlive: keepAlive, into: &out)
             if case .cut = answer.fault {
-                let half = context.channel.allocator.buffer(bytes: bytes.prefix(bytes.count / 2))
-                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(half))), promise: nil)
+                out.writeBytes(bytes.prefix(bytes.count / 2))
                 active = nil
                 answer.lease?.release()
-                context.close(promise: nil)
-                return
+                return abort(after: out, context)
             }
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+            if !answer.omitBody { out.writeBytes(bytes) }
             active = nil
             answer.timing?.record()
-            finish(lease: answer.lease, keepAlive: answer.keepAlive, context)
+            finish(out, lease: answer.lease, keepAlive: keepAlive, context)
         case .stream(let stream):
-            headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: answer.version, status: status, headers: headers))), promise: nil)
+            let chunked = answer.minorVersion >= 1
+            var out = context.channel.allocator.buffer(capacity: Self.headCapacity(reply) + 512)
+            HTTP1Response.writeHead(
+                status: reply.status, minorVersion: answer.minorVersion, fields: reply.headers,
+                framing: chunked ? .chunked : .close, keepAlive: keepAlive && chunked, into: &out)
             active = ActiveResponse(
-                lease: answer.lease, stream: stream, gaps: answer.gaps, fault: answer.fault, keepAlive: answer.keepAlive,
-                timing: answer.timing)
-            pump(context)
+                lease: answer.lease, stream: stream, gaps: answer.gaps, fault: answer.fault, keepAlive: keepAlive && chunked,
+                chunked: chunked, timing: answer.timing)
+            pump(out, context)
         }
     }
 
-    /// Writes stream events until the next paced one, then waits its gap; ends the stream when done.
-    private func pump(_ context: ChannelHandlerContext) {
+    /// Room for a reply's head.
+    private static func headCapacity(_ reply: Reply) -> Int {
+        var size = 96
+        for (name, value) in reply.headers { size += name.utf8.count + value.utf8.count + 4 }
+        return size
+    }
+
+    /// Adds stream events to `out` until the next paced one, writes them, and waits its gap; ends the
+    /// stream when done.
+    private func pump(_ out: ByteBuffer, _ context: ChannelHandlerContext) {
+        var out = out
         while var response = active, var stream = response.stream {
             switch response.fault {
             case .cut(let after) where response.pacedWritten >= after:
-                context.flush()
                 active = nil
                 response.lease?.release()
-                context.close(promise: nil)
-                return
+                return abort(after: out, context)
             case .error(let after, let event) where response.pacedWritten >= after:
-                write(event, context)
+                frame(event, response, into: &out)
                 active = nil
-                finish(lease: response.lease, keepAlive: response.keepAlive, context)
-                return
+                return finish(out, lease: response.lease, keepAlive: response.keepAlive, chunked: response.chunked, context)
             default:
                 break
             }
             guard let event = stream.next() else {
                 active = nil
                 response.timing?.record()
-                finish(lease: response.lease, keepAlive: response.keepAlive, context)
-                return
+                return finish(out, lease: response.lease, keepAlive: response.keepAlive, chunked: response.chunked, context)
             }
             response.stream = stream
             if event.paced {
                 response.pacedWritten += 1
                 let gap = response.gaps.nextNanos()
                 if gap > 0 {
-                    context.flush()
+                    if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
                     response.timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(gap)) {
-                        self.write(event.bytes, context)
-                        self.pump(context)
+                        guard let response = self.active else { return }
+                        var next = context.channel.allocator.buffer(capacity: event.bytes.count + 16)
+                        self.frame(event.bytes, response, into: &next)
+                        self.pump(next, context)
                     }
                     active = response
                     return
                 }
             }
             active = response
-            write(event.bytes, context)
+            frame(event.bytes, response, into: &out)
         }
     }
 
-    private func write(_ bytes: [UInt8], _ context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+    /// A stream event as it goes on the wire: a chunk, or raw bytes to an HTTP/1.0 client.
+    private func frame(_ bytes: [UInt8], _ response: ActiveResponse, into out: inout ByteBuffer) {
+        if response.chunked {
+            HTTP1Response.writeChunk(bytes, into: &out)
+        } else {
+            out.writeBytes(bytes)
+        }
     }
 
-    /// Ends the response, frees the lease, and closes when the client did not ask to keep the connection.
-    private func finish(lease: Lease?, keepAlive: Bool, _ context: ChannelHandlerContext) {
+    /// Ends the answer, frees the lease, and either reads the next request or, when the connection
+    /// is not kept, closes it once the bytes are out.
+    private func finish(
+        _ out: ByteBuffer, lease: Lease?, keepAlive: Bool, chunked: Bool = false, _ context: ChannelHandlerContext
+    ) {
+        var out = out
+        if chunked { HTTP1Response.writeLastChunk(into: &out) }
         lease?.release()
         context.triggerUserOutboundEvent(ConnectionGuard.ResponseDone(), promise: nil)
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        guard keepAlive, !quiescing else {
+            readingDone = true
+            context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
+            return
         }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        process(context)
+    }
+
+    /// Writes what is ready and closes mid-answer: a cut body or stream.
+    private func abort(after out: ByteBuffer, _ context: ChannelHandlerContext) {
+        readingDone = true
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context.close(promise: nil)
     }
 
     /// A TCP reset: linger zero, then close, so the peer sees RST and no bytes.
     private func reset(_ context: ChannelHandlerContext) {
         active = nil
+        readingDone = true
         guard let socket = context.channel as? SocketOptionProvider else { return context.close(promise: nil) }
         socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)

@@ -2,30 +2,48 @@ import DecoyEngine
 import DecoyProfile
 import DecoyProviders
 import NIOCore
-import NIOHTTP1
 
-/// One per connection: collects a request, runs it through Router → Dialect → Engine, and hands the
-/// resulting plan to the `Responder` half (see `ProviderHandler+Respond.swift`).
+/// One per connection: reads requests off the socket (`HTTP1Parser`), runs each through Router →
+/// Dialect → Engine, and hands the resulting plan to the `Responder` half (see
+/// `ProviderHandler+Respond.swift`), which writes the answer as raw HTTP/1.1 bytes.
 ///
-/// `HTTPServerPipelineHandler` sits in front, so there is at most one request in flight per
-/// connection even when the client pipelines.
-final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+/// One request is answered at a time: bytes a client pipelines behind it wait in `inbound` until the
+/// answer in progress is written, and reads stop while more than `pipelineLimit` bytes wait.
+final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let shared: ServerContext
-
+    private var parser: HTTP1Parser
+    /// Bytes read and not parsed yet: the rest of a request, or the requests pipelined behind the one
+    /// being answered.
+    private var inbound: ByteBuffer?
     /// The request being read.
     var pending: PendingRequest?
     /// The answer being written: what is scheduled, what remains of a stream.
     var active: ActiveResponse?
+    /// Nothing more is read: the connection closes once the answer in progress is out.
+    var readingDone = false
+    /// The server is stopping: the answer in progress is the connection's last.
+    var quiescing = false
+    /// Inside `process`: an answer finished there must not start processing again (recursion).
+    private var processing = false
+    /// A read the channel asked for while too much waited in `inbound`.
+    private var heldRead = false
     /// The profile generation this connection last used; refreshed when a reload bumps the version.
     private var cached: ServerContext.Generation?
 
-    init(shared: ServerContext) { self.shared = shared }
+    /// How much a client may pipeline behind the request being answered before reads stop.
+    static let pipelineLimit = 64 << 10
+
+    init(shared: ServerContext) {
+        self.shared = shared
+        self.parser = HTTP1Parser(maxHeadBytes: shared.maxHeaderBytes)
+    }
 
     struct PendingRequest {
-        var head: HTTPRequestHead
+        var head: HTTP1Head
         var path: Substring
         var query: Substring
         var outcome: Router.Outcome
@@ -35,18 +53,77 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headTooLarge = false
         /// For `/_decoy/*` and `/metrics` rather than a provider.
         var admin = false
+
+        init(head: HTTP1Head, router: Router) {
+            self.head = head
+            (path, query) = head.pathAndQuery
+            outcome = router.route(method: head.method, path: path)
+            admin = AdminAPI.owns(path)
+        }
     }
 
+    // MARK: - Reading
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        guard !readingDone else { return }
+        var incoming = unwrapInboundIn(data)
+        if var buffered = inbound {
+            inbound = nil  // keep the buffer uniquely referenced while appending
+            buffered.writeBuffer(&incoming)
+            inbound = buffered
+        } else {
+            inbound = incoming
+        }
+        process(context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if active != nil, (inbound?.readableBytes ?? 0) >= Self.pipelineLimit {
+            heldRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Parses and answers what is buffered, one request at a time, until it needs more bytes or an
+    /// answer has to wait.
+    func process(_ context: ChannelHandlerContext) {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
+        if var buffer = inbound {
+            inbound = nil  // keep the buffer uniquely referenced while the parser consumes it
+            while active == nil, !readingDone {
+                let event: HTTP1Parser.Event?
+                do {
+                    event = try parser.next(&buffer)
+                } catch {
+                    return refuseUnreadable(error, context)
+                }
+                guard let event else { break }
+                handle(event, context)
+            }
+            if buffer.readableBytes > 0, !readingDone { inbound = buffer }
+        }
+        if heldRead, active == nil || (inbound?.readableBytes ?? 0) < Self.pipelineLimit {
+            heldRead = false
+            context.read()
+        }
+    }
+
+    private func handle(_ event: HTTP1Parser.Event, _ context: ChannelHandlerContext) {
+        switch event {
         case .head(let head):
-            let (path, query) = Self.split(head.uri)
-            let outcome = shared.router.route(method: head.method.rawValue, path: path)
-            var request = PendingRequest(head: head, path: path, query: query, outcome: outcome)
-            request.admin = AdminAPI.owns(path)
-            request.headTooLarge = Self.headSize(head) > shared.maxHeaderBytes
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > shared.maxBodyBytes {
-                request.tooLarge = true
+            var request = PendingRequest(head: head, router: shared.router)
+            if let length = head.contentLength, length > shared.maxBodyBytes { request.tooLarge = true }
+            if head.expectsContinue, head.hasBody, head.minorVersion >= 1 {
+                if request.tooLarge {
+                    // Refused before the body is sent: the client may never send it, so this is the last answer.
+                    request.head.keepAlive = false
+                    readingDone = true
+                    return answer(request, context)
+                }
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: HTTP1Response.continueLine)), promise: nil)
             }
             pending = request
         case .body(var part):
@@ -64,28 +141,79 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let request = pending else { return }
             pending = nil
-            context.triggerUserOutboundEvent(ConnectionGuard.RequestRead(), promise: nil)
-            if request.admin {
-                let reply = AdminAPI(shared: shared).respond(
-                    to: request.head, path: request.path, query: request.query, body: request.body,
-                    tooLarge: request.tooLarge, remote: context.channel.remoteAddress)
-                return start(Answer(reply: reply, keepAlive: request.head.isKeepAlive, version: request.head.version), context)
-            }
-            dispatch(request, context: context)
+            answer(request, context)
+        }
+    }
+
+    /// A request read whole: to the admin API or through the engine.
+    private func answer(_ request: PendingRequest, _ context: ChannelHandlerContext) {
+        var request = request
+        if quiescing { request.head.keepAlive = false }
+        context.triggerUserOutboundEvent(ConnectionGuard.RequestRead(), promise: nil)
+        if request.admin {
+            let reply = AdminAPI(shared: shared).respond(
+                to: request.head, path: request.path, query: request.query, body: request.body,
+                tooLarge: request.tooLarge, remote: context.channel.remoteAddress)
+            return start(Answer(reply: reply, request: request.head), context)
+        }
+        dispatch(request, context: context)
+    }
+
+    /// Bytes that are not an HTTP/1.x request: a 400 (or a 431 for a head over the limit), then close.
+    private func refuseUnreadable(_ failure: HTTP1Parser.Failure, _ context: ChannelHandlerContext) {
+        readingDone = true
+        inbound = nil
+        pending = nil
+        switch failure {
+        case .headTooLarge(let method?, let target?):
+            // The request line is known: answer in its provider's shape.
+            let head = HTTP1Head(
+                method: method, target: target, minorVersion: 1, fields: HTTP1Fields(), keepAlive: false, size: 0)
+            var request = PendingRequest(head: head, router: shared.router)
+            request.headTooLarge = true
+            if !request.admin { return dispatch(request, context: context) }
+            fallthrough
+        case .headTooLarge:
+            let message = "Request header fields too large: the limit is \(shared.maxHeaderBytes) bytes."
+            close(after: HTTP1Response.protocolError(status: 431, message: message, allocator: context.channel.allocator), context)
+        case .malformed(let reason):
+            let message = "Malformed HTTP request: \(reason)."
+            close(after: HTTP1Response.protocolError(status: 400, message: message, allocator: context.channel.allocator), context)
+        }
+    }
+
+    private func close(after buffer: ByteBuffer, _ context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         active?.cancel()
         active = nil
+        pending = nil
+        inbound = nil
+        readingDone = true
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        quiescing = true
+        if active == nil, pending == nil, parser.isIdle, inbound == nil {
+            readingDone = true
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
     }
 
     /// Routes, parses, plans and starts the answer.
     private func dispatch(_ request: PendingRequest, context: ChannelHandlerContext) {
-        let method = request.head.method.rawValue
-        let headers = RequestHeaders(headers: request.head.headers)
-        let keepAlive = request.head.isKeepAlive
+        let method = request.head.method
+        let headers = RequestHeaders(fields: request.head.fields)
         let found: EndpointPath
         let captures: [String: Substring]
         switch request.outcome {
@@ -105,7 +233,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
                 type: "invalid_request_error")
             error.headers = [("connection", "close")]
             var closing = request
-            closing.head.headers.replaceOrAdd(name: "connection", value: "close")
+            closing.head.keepAlive = false
             return refuse(dialect.render(error), endpoint: found.endpoint, closing, context)
         }
         if request.tooLarge {
@@ -132,9 +260,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         // Buckets run on the loop's clock: the same reading as `now` on a real loop, simulated time in tests.
         let plan = generation.engine.plan(
             parsed.sim, headers: headers, nowNanos: Int64(context.eventLoop.now.uptimeNanoseconds))
-        execute(
-            plan, parsed: parsed, dialect: dialect, keepAlive: keepAlive, version: request.head.version,
-            ledgers: generation.ledgers, nowNanos: now, context: context)
+        execute(plan, parsed: parsed, dialect: dialect, request: request.head, ledgers: generation.ledgers, nowNanos: now, context: context)
     }
 
     /// The generation in force, re-read only when a reload moved the version.
@@ -149,25 +275,12 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func refuse(_ reply: Reply, endpoint: Endpoint?, _ request: PendingRequest, _ context: ChannelHandlerContext) {
         shared.ledger.unrouted.record(
             .invalid, endpoint: endpoint, status: reply.status, nowNanos: NIODeadline.now().uptimeNanoseconds)
-        start(Answer(reply: reply, keepAlive: request.head.isKeepAlive, version: request.head.version), context)
+        start(Answer(reply: reply, request: request.head), context)
     }
 
     private func respondNow(
         _ dialect: any Dialect, _ stock: StockError, _ request: PendingRequest, _ context: ChannelHandlerContext
     ) {
         refuse(dialect.render(dialect.error(stock)), endpoint: nil, request, context)
-    }
-
-    /// The bytes a request head takes on the wire, near enough.
-    static func headSize(_ head: HTTPRequestHead) -> Int {
-        var size = head.uri.utf8.count + 16
-        for header in head.headers { size += header.name.utf8.count + header.value.utf8.count + 4 }
-        return size
-    }
-
-    /// Splits a request URI into path and query.
-    static func split(_ uri: String) -> (Substring, Substring) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], "") }
-        return (uri[..<mark], uri[uri.index(after: mark)...])
     }
 }

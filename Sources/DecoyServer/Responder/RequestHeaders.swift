@@ -1,27 +1,26 @@
 import DecoyEngine
 import DecoyProfile
-import NIOHTTP1
 
 /// Request headers as the Engine reads them.
 struct RequestHeaders: HeaderSource {
-    let headers: HTTPHeaders
+    let fields: HTTP1Fields
 
-    func first(_ name: String) -> String? { headers.first(name: name) }
+    func first(_ name: String) -> String? { fields.first(name) }
 
     /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, or Google's `x-goog-api-key`.
     var apiKey: Substring? {
-        if let auth = headers.first(name: "authorization") {
+        if let auth = fields.first("authorization") {
             let value = auth[...]
             if value.count > 7, value.prefix(7).lowercased() == "bearer " { return value.dropFirst(7) }
             return value
         }
-        if let key = headers.first(name: "api-key") ?? headers.first(name: "x-goog-api-key") { return key[...] }
+        if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") { return key[...] }
         return nil
     }
 
     /// What `x-decoy-fault` forces, `nil` when absent; throws the bad value.
     func forcedOutcome() throws(BadFaultHeader) -> ErrorRule.Outcome? {
-        guard let value = headers.first(name: "x-decoy-fault")?.trimmingSpaces, !value.isEmpty else { return nil }
+        guard let value = fields.first("x-decoy-fault")?.trimmingSpaces, !value.isEmpty else { return nil }
         if let status = Int(value), (400...599).contains(status) { return .status(status, retryAfter: nil) }
         if let fault = Fault(rawValue: value.lowercased()) { return .fault(fault) }
         throw BadFaultHeader(value: value)

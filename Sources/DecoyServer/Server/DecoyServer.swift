@@ -4,7 +4,6 @@ import DecoyProfile
 import Logging
 import NIOCore
 import NIOExtras
-import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -106,10 +105,7 @@ public final class DecoyServer: Sendable {
                             return
                         }
                         limit.track(channel)
-                        try sync.addHandler(
-                            ConnectionGuard(requestTimeout: configuration.requestTimeout, idleTimeout: configuration.idleTimeout))
-                        try sync.configureHTTPServerPipeline(withErrorHandling: true)
-                        try sync.addHandler(ProviderHandler(shared: shared))
+                        try Self.configureConnection(sync, shared: shared, configuration: configuration)
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
@@ -132,6 +128,15 @@ public final class DecoyServer: Sendable {
             throw error
         }
         self.channel = channel
+    }
+
+    /// The handlers of a served connection, in front of the socket: the guard, then the handler that
+    /// reads and answers requests.
+    static func configureConnection(
+        _ pipeline: ChannelPipeline.SynchronousOperations, shared: ServerContext, configuration: Configuration
+    ) throws {
+        try pipeline.addHandler(ConnectionGuard(requestTimeout: configuration.requestTimeout, idleTimeout: configuration.idleTimeout))
+        try pipeline.addHandler(ProviderHandler(shared: shared))
     }
 
     /// The address actually bound (the port is real even when 0 was asked for).

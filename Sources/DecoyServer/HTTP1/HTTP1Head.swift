@@ -1,0 +1,59 @@
+import DecoyEngine
+import NIOHTTP1
+
+/// A request head as read off the wire: the request line, the header fields, and what the framing
+/// headers say about the body and the connection.
+struct HTTP1Head {
+    var method: String
+    /// The request target as sent: path and query.
+    var target: String
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    var minorVersion: Int
+    var fields: HTTP1Fields
+    /// The body's declared length; `nil` when chunked or absent.
+    var contentLength: Int?
+    var chunked = false
+    /// The client keeps the connection for another request (HTTP/1.1 unless `connection: close`;
+    /// HTTP/1.0 only with `connection: keep-alive`).
+    var keepAlive: Bool
+    /// `expect: 100-continue`: the client waits for a go-ahead before sending the body.
+    var expectsContinue = false
+    /// The bytes the head took on the wire.
+    var size: Int
+
+    var hasBody: Bool { chunked || (contentLength ?? 0) > 0 }
+
+    var version: HTTPVersion { HTTPVersion(major: 1, minor: minorVersion) }
+
+    /// Splits the target into path and query.
+    var pathAndQuery: (path: Substring, query: Substring) {
+        guard let mark = target.firstIndex(of: "?") else { return (target[...], "") }
+        return (target[..<mark], target[target.index(after: mark)...])
+    }
+}
+
+/// Header fields in arrival order, names lowercased; looked up by a lowercase name.
+struct HTTP1Fields: HeaderSource, Sequence {
+    private(set) var pairs: [(name: String, value: String)] = []
+
+    init() {}
+
+    init(_ pairs: [(name: String, value: String)]) {
+        self.pairs = pairs.map { ($0.name.lowercased(), $0.value) }
+    }
+
+    mutating func append(name: String, value: String) {
+        pairs.append((name, value))
+    }
+
+    /// The first value of a field, by case-insensitive name.
+    func first(_ name: String) -> String? {
+        let key = name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? name.lowercased() : name
+        for pair in pairs where pair.name == key { return pair.value }
+        return nil
+    }
+
+    func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        pairs.makeIterator()
+    }
+}
