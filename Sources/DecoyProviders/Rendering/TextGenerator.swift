@@ -6,6 +6,8 @@ import DecoyProfile
 struct TextGenerator: Sendable {
     private let words: [String]
     private let offset: Int
+    /// The words are lorem's, from its first: `text(tokens:)` can cut from `loremRun`.
+    private let isPlainLorem: Bool
 
     static let lorem: [String] = """
         Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et \
@@ -27,6 +29,7 @@ struct TextGenerator: Sendable {
             words = split.isEmpty ? [""] : split
         }
         self.offset = offset
+        if case .lorem = content { isPlainLorem = offset == 0 } else { isPlainLorem = false }
     }
 
     /// Token `i` of the text (0-based): the word, with a space before all but the first.
@@ -37,8 +40,31 @@ struct TextGenerator: Sendable {
 
     /// The first `count` tokens joined.
     func text(tokens count: Int) -> String {
+        if isPlainLorem, count < Self.loremRunEnds.count {
+            let run = Self.loremRun.utf8
+            return String(Substring(run[..<run.index(run.startIndex, offsetBy: Self.loremRunEnds[count])]))
+        }
         var out = ""
         for i in 0..<count { out += token(i) }
         return out
+    }
+
+    /// Lorem's first 4,096 tokens joined, and where token `i` ends (`loremRunEnds[0]` is 0), so the
+    /// common case of `text(tokens:)` is one copy rather than a join.
+    private static let (loremRun, loremRunEnds): (String, [Int]) = {
+        var run = ""
+        var ends = [0]
+        let generator = TextGenerator(words: lorem)
+        for i in 0..<4096 {
+            run += generator.token(i)
+            ends.append(run.utf8.count)
+        }
+        return (run, ends)
+    }()
+
+    private init(words: [String]) {
+        self.words = words
+        self.offset = 0
+        self.isPlainLorem = false
     }
 }

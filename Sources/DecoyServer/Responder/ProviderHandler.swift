@@ -127,28 +127,25 @@ final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             pending = request
         case .body(var part):
-            guard var request = pending, !request.tooLarge else { return }
-            pending = nil  // keep the buffer uniquely referenced while appending
-            if (request.body?.readableBytes ?? 0) + part.readableBytes > shared.maxBodyBytes {
-                request.tooLarge = true
-                request.body = nil
-            } else if request.body == nil {
-                request.body = part
+            // In place: a copy of the request would copy its head and share the body being appended to.
+            guard pending != nil, !pending!.tooLarge else { return }
+            if (pending!.body?.readableBytes ?? 0) + part.readableBytes > shared.maxBodyBytes {
+                pending!.tooLarge = true
+                pending!.body = nil
+            } else if pending!.body == nil {
+                pending!.body = part
             } else {
-                request.body!.writeBuffer(&part)
+                pending!.body!.writeBuffer(&part)
             }
-            pending = request
         case .end:
-            guard let request = pending else { return }
-            pending = nil
+            guard var request = pending.take() else { return }
+            if quiescing { request.head.keepAlive = false }
             answer(request, context)
         }
     }
 
     /// A request read whole: to the admin API or through the engine.
     private func answer(_ request: PendingRequest, _ context: ChannelHandlerContext) {
-        var request = request
-        if quiescing { request.head.keepAlive = false }
         context.triggerUserOutboundEvent(ConnectionGuard.RequestRead(), promise: nil)
         if request.admin {
             let reply = AdminAPI(shared: shared).respond(

@@ -10,15 +10,16 @@ struct Router: Sendable {
         case notFound(any Dialect)
     }
 
-    private let exact: [String: [EndpointPath]]
+    /// Keyed by `Substring` so a lookup does not copy the request's path into a `String`.
+    private let exact: [Substring: [EndpointPath]]
     private let patterned: [EndpointPath]
 
     init(paths: [EndpointPath] = Catalog.paths) {
-        var exact: [String: [EndpointPath]] = [:]
+        var exact: [Substring: [EndpointPath]] = [:]
         var patterned: [EndpointPath] = []
         for entry in paths {
             if entry.pattern.isLiteral {
-                exact[entry.pattern.text, default: []].append(entry)
+                exact[entry.pattern.text[...], default: []].append(entry)
             } else {
                 patterned.append(entry)
             }
@@ -30,7 +31,7 @@ struct Router: Sendable {
     func route(method: String, path: Substring) -> Outcome {
         var candidates: [EndpointPath] = []
         var captures: [String: Substring] = [:]
-        if let entries = exact[String(path)] {
+        if let entries = exact[path] {
             candidates = entries
         } else {
             for entry in patterned {
