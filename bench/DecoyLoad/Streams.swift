@@ -95,6 +95,7 @@ final class StreamConnection: ChannelInboundHandler {
     private var log = StreamLog()
     private var events = EventCounter()
     private var lastEvent: UInt64?
+    private var timers: [Scheduled<Void>] = []
 
     init(
         request: Request, firstRequest: NIODeadline, stopAt: NIODeadline, hardStop: NIODeadline,
@@ -109,8 +110,10 @@ final class StreamConnection: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let loop = context.eventLoop.assumeIsolated()
-        loop.scheduleTask(deadline: firstRequest) { self.send(self.request, on: context) }
-        loop.scheduleTask(deadline: hardStop) { context.close(promise: nil) }
+        timers = [
+            loop.scheduleTask(deadline: firstRequest) { self.send(self.request, on: context) },
+            loop.scheduleTask(deadline: hardStop) { context.close(promise: nil) },
+        ]
         context.fireChannelActive()
     }
 
@@ -137,6 +140,7 @@ final class StreamConnection: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        timers.forEach { $0.cancel() }
         done.succeed(log)
         context.fireChannelInactive()
     }

@@ -27,8 +27,9 @@ struct HTTP1Head {
 
     /// Splits the target into path and query.
     var pathAndQuery: (path: Substring, query: Substring) {
-        guard let mark = target.firstIndex(of: "?") else { return (target[...], "") }
-        return (target[..<mark], target[target.index(after: mark)...])
+        // By UTF-8 byte: a `Character` search is many times slower, and `?` is never part of a cluster.
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target[...], "") }
+        return (target[..<mark], target[target.utf8.index(after: mark)...])
     }
 }
 

@@ -11,7 +11,9 @@ struct RequestHeaders: HeaderSource {
     var apiKey: Substring? {
         if let auth = fields.first("authorization") {
             let value = auth[...]
-            if value.count > 7, value.prefix(7).lowercased() == "bearer " { return value.dropFirst(7) }
+            if value.utf8.count > 7, value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 | 0x20 }) {
+                return value.dropFirst(7)
+            }
             return value
         }
         if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") { return key[...] }
