@@ -2,9 +2,8 @@ import NIOCore
 
 /// Closes connections that take too long to send a request (slowloris) or sit idle between requests.
 ///
-/// Sits in front of the HTTP codec, so it sees the first raw byte of each request; the handler behind
-/// the codec tells it, by outbound user events, when a request has been read whole and when its
-/// response is done. Per request it only notes the time; one check timer per connection, every quarter
+/// Sits in front of `ProviderHandler`, so it sees the first raw byte of each request; the handler
+/// tells it, by outbound user events, when a request has been read whole and when its response is done. Per request it only notes the time; one check timer per connection, every quarter
 /// of the shorter timeout, closes what has overstayed (so a timeout fires up to a quarter late).
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -12,7 +11,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// The handler behind the codec read a whole request.
+    /// The handler read a whole request.
     struct RequestRead {}
     /// The response to that request is written.
     struct ResponseDone {}
