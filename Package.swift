@@ -92,5 +92,14 @@ if Context.environment["DECOY_FUZZ"] != nil {
         .executableTarget(
             name: "RequestFuzzer", dependencies: ["CLibFuzzer", "DecoyProfile", "DecoyProviders"],
             path: "Fuzz/RequestFuzzer"),
+        .executableTarget(
+            name: "HTTPFuzzer",
+            dependencies: [
+                "CLibFuzzer", "DecoyProfile", "DecoyServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/HTTPFuzzer"),
     ]
 }
