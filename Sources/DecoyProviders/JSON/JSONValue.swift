@@ -50,19 +50,25 @@ public struct JSONValue: Sendable, CustomStringConvertible {
     /// The member named `key` of an object (the last one if the key repeats, as Python's `json` and most
     /// parsers resolve duplicates), or nil. Keys are compared by their decoded UTF-8, without normalisation.
     public subscript(key: String) -> JSONValue? {
-        let tokens = document.tokens
-        let object = tokens[index]
-        guard object.kind == .object else { return nil }
         var key = key
-        return key.withUTF8 { wanted in
-            var found: Int?
-            var keyIndex = index + 1
-            for _ in 0..<object.count {
-                if keyMatches(tokens[keyIndex], wanted) { found = keyIndex + 1 }
-                keyIndex = Int(tokens[keyIndex + 1].next)
+        // One pass over raw buffers: the request path looks up a dozen keys, and going through the
+        // arrays would retain and release them at every member.
+        let found: Int? = key.withUTF8 { wanted in
+            document.tokens.withUnsafeBufferPointer { tokens in
+                document.bytes.withUnsafeBufferPointer { bytes in
+                    let object = tokens[index]
+                    guard object.kind == .object else { return nil }
+                    var found: Int?
+                    var keyIndex = index + 1
+                    for _ in 0..<object.count {
+                        if Self.keyMatches(tokens[keyIndex], wanted, in: bytes) { found = keyIndex + 1 }
+                        keyIndex = Int(tokens[keyIndex + 1].next)
+                    }
+                    return found
+                }
             }
-            return found.map { JSONValue(document: document, index: $0) }
         }
+        return found.map { JSONValue(document: document, index: $0) }
     }
 
     /// The element at `position` of an array, or nil when out of range or not an array. Walks the
@@ -210,7 +216,8 @@ public struct JSONValue: Sendable, CustomStringConvertible {
     public func stringEquals(_ text: String) -> Bool {
         guard token.kind == .string else { return false }
         var text = text
-        return text.withUTF8 { keyMatches(token, $0) }
+        let token = token
+        return text.withUTF8 { wanted in document.bytes.withUnsafeBufferPointer { Self.keyMatches(token, wanted, in: $0) } }
     }
 
     /// Total decoded UTF-8 bytes of every string value in this value (object keys excluded): the size of
@@ -226,14 +233,14 @@ public struct JSONValue: Sendable, CustomStringConvertible {
 
     // MARK: Decoding
 
-    private func keyMatches(_ key: JSONToken, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func keyMatches(
+        _ key: JSONToken, _ wanted: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         guard Int(key.count) == wanted.count else { return false }
-        return document.bytes.withUnsafeBufferPointer { bytes in
-            let raw = UnsafeBufferPointer(rebasing: bytes[Int(key.start)..<Int(key.end)])
-            guard key.flags & JSONToken.hasEscapes != 0 else { return raw.elementsEqual(wanted) }
-            return String(unsafeUninitializedCapacity: Int(key.count)) { JSONValue.unescape(raw, into: $0) }
-                .utf8.elementsEqual(wanted)
-        }
+        let raw = UnsafeBufferPointer(rebasing: bytes[Int(key.start)..<Int(key.end)])
+        guard key.flags & JSONToken.hasEscapes != 0 else { return raw.elementsEqual(wanted) }
+        return String(unsafeUninitializedCapacity: Int(key.count)) { JSONValue.unescape(raw, into: $0) }
+            .utf8.elementsEqual(wanted)
     }
 
     /// Writes the decoded UTF-8 of validated string contents `raw` into `out`; returns the bytes written.

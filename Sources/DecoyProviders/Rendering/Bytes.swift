@@ -19,20 +19,24 @@ extension Array where Element == UInt8 {
         append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
-            for byte in utf8 {
+            // Runs of bytes that need no escape go in one copy; most strings are one run.
+            var run = 0
+            for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                run = i + 1
                 switch byte {
                 case UInt8(ascii: "\""): append("\\\"")
                 case UInt8(ascii: "\\"): append("\\\\")
                 case UInt8(ascii: "\n"): append("\\n")
                 case UInt8(ascii: "\r"): append("\\r")
                 case UInt8(ascii: "\t"): append("\\t")
-                case 0..<0x20:
+                default:
                     append("\\u00")
                     append(Self.hexDigit(byte >> 4))
                     append(Self.hexDigit(byte & 0xF))
-                default: append(byte)
                 }
             }
+            append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         }
         append(UInt8(ascii: "\""))
     }
