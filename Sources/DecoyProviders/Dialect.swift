@@ -68,8 +68,10 @@ public struct ParsedRequest: Sendable {
     public var dimensions: Int?
     /// Embeddings as base64 of little-endian float32 (`encoding_format: base64`).
     public var base64: Bool = false
-    /// The last user message, for `content: echo`.
-    public var echo: String?
+    /// The last user message, for `content: echo`: decoded only when asked for, so requests to other
+    /// routes do not pay for copying the prompt.
+    public var echo: String? { echoSource?.text }
+    var echoSource: EchoSource?
     /// Stream as one JSON array written element by element instead of SSE (Google without `alt=sse`).
     public var jsonArrayStream: Bool = false
     /// UTF-8 bytes of text in each embedding input, for per-input token counts and billable characters.
@@ -78,6 +80,21 @@ public struct ParsedRequest: Sendable {
     public init(sim: SimRequest, model: String) {
         self.sim = sim
         self.model = model
+    }
+}
+
+/// Where a request's last user message lies in its body, in one dialect's shape.
+enum EchoSource: Sendable {
+    /// An OpenAI message `content`, `prompt` or `input`: a string or an array of strings or text parts.
+    case openAI(JSONValue)
+    /// A Gemini `parts` array (or a single part).
+    case googleParts(JSONValue)
+
+    var text: String? {
+        switch self {
+        case .openAI(let value): OpenAIDialect.text(of: value)
+        case .googleParts(let parts): VertexDialect.text(of: parts)
+        }
     }
 }
 

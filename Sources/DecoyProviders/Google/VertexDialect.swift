@@ -74,7 +74,7 @@ public struct VertexDialect: Dialect {
                 return Self.invalidValue("contents.parts", parts)
             }
             let role = content["role"]?.string ?? "user"
-            if role == "user", let parts = content["parts"] { parsed.echo = Self.text(of: parts) }
+            if role == "user", let parts = content["parts"] { parsed.echoSource = .googleParts(parts) }
         }
         let system = Self.field(root, "systemInstruction", "system_instruction")
         parsed.sim.promptTokens = max(1, OpenAIDialect.estimateTokens(bytes: contents.textLength + (system?.textLength ?? 0)))

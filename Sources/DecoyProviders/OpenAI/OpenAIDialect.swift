@@ -57,7 +57,7 @@ public struct OpenAIDialect: Dialect {
                     return .failure(Self.invalidType("messages[\(i)]", expected: "an object", got: message))
                 }
                 guard let role = message["role"]?.string else { return .failure(Self.missing("messages[\(i)].role")) }
-                if role == "user", let content = message["content"] { parsed.echo = Self.text(of: content) }
+                if role == "user", let content = message["content"] { parsed.echoSource = .openAI(content) }
             }
             sim.promptTokens = Self.estimateTokens(bytes: messages.textLength) + 3 * messages.count
             if let failure = readGenerationOptions(root, into: &sim, parsed: &parsed) { return .failure(failure) }
@@ -66,7 +66,7 @@ public struct OpenAIDialect: Dialect {
             guard let prompt = root["prompt"] else { return .failure(Self.missing("prompt")) }
             let prompts = Self.prompts(prompt)
             sim.promptTokens = prompts.tokens
-            parsed.echo = Self.text(of: prompt)
+            parsed.echoSource = .openAI(prompt)
             if let failure = readGenerationOptions(root, into: &sim, parsed: &parsed) { return .failure(failure) }
             sim.choices *= prompts.count  // OpenAI answers n choices for each prompt of a batch
 
@@ -102,7 +102,7 @@ public struct OpenAIDialect: Dialect {
         case .openaiResponses:
             guard let input = root["input"] else { return .failure(Self.missing("input")) }
             sim.promptTokens = Self.estimateTokens(bytes: input.textLength + (root["instructions"]?.textLength ?? 0))
-            parsed.echo = Self.text(of: input)
+            parsed.echoSource = .openAI(input)
             if let max = root["max_output_tokens"], !max.isNull {
                 guard let cap = max.int, cap >= 16 else {
                     return .failure(
