@@ -2,19 +2,14 @@ import NIOCore
 
 /// Closes connections that take too long to send a request (slowloris) or sit idle between requests.
 ///
-/// Sits in front of `ProviderHandler`, so it sees the first raw byte of each request; the handler
-/// tells it, by outbound user events, when a request has been read whole and when its response is done. Per request it only notes the time; one check timer per connection, every quarter
-/// of the shorter timeout, closes what has overstayed (so a timeout fires up to a quarter late).
-final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+/// Sits in front of `ProviderHandler`, so it sees the first raw byte of each request; the handler,
+/// made with it on the same loop, tells it directly when a request has been read whole and when its
+/// response is done (no event through the pipeline per request). Per request it only notes the time;
+/// one check timer per connection, every quarter of the shorter timeout, closes what has overstayed
+/// (so a timeout fires up to a quarter late).
+final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    /// The handler read a whole request.
-    struct RequestRead {}
-    /// The response to that request is written.
-    struct ResponseDone {}
 
     enum State {
         /// Between requests: the idle timeout runs.
@@ -59,18 +54,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
-    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        switch event {
-        case is RequestRead:
-            enter(.busy)
-            promise?.succeed(())
-        case is ResponseDone:
-            enter(.idle)
-            promise?.succeed(())
-        default:
-            context.triggerUserOutboundEvent(event, promise: promise)
-        }
-    }
+    /// The handler read a whole request: no timeout while it is answered (latency and stalls are the
+    /// profile's business).
+    func requestRead() { enter(.busy) }
+
+    /// The answer is written: the idle timeout runs.
+    func responseDone() { enter(.idle) }
 
     private func enter(_ next: State) {
         state = next

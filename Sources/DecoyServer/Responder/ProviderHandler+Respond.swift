@@ -276,7 +276,7 @@ extension ProviderHandler {
         var out = out
         if chunked { HTTP1Response.writeLastChunk(into: &out) }
         lease?.release()
-        context.triggerUserOutboundEvent(ConnectionGuard.ResponseDone(), promise: nil)
+        timeouts.responseDone()
         guard keepAlive, !quiescing else {
             readingDone = true
             context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in

@@ -37,8 +37,12 @@ final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// How much a client may pipeline behind the request being answered before reads stop.
     static let pipelineLimit = 64 << 10
 
-    init(shared: ServerContext) {
+    /// The connection's guard, in front of this handler on the same loop.
+    let timeouts: ConnectionGuard
+
+    init(shared: ServerContext, timeouts: ConnectionGuard) {
         self.shared = shared
+        self.timeouts = timeouts
         self.parser = HTTP1Parser(maxHeadBytes: shared.maxHeaderBytes)
     }
 
@@ -146,7 +150,7 @@ final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A request read whole: to the admin API or through the engine.
     private func answer(_ request: PendingRequest, _ context: ChannelHandlerContext) {
-        context.triggerUserOutboundEvent(ConnectionGuard.RequestRead(), promise: nil)
+        timeouts.requestRead()
         if request.admin {
             let reply = AdminAPI(shared: shared).respond(
                 to: request.head, path: request.path, query: request.query, body: request.body,

@@ -135,8 +135,9 @@ public final class DecoyServer: Sendable {
     static func configureConnection(
         _ pipeline: ChannelPipeline.SynchronousOperations, shared: ServerContext, configuration: Configuration
     ) throws {
-        try pipeline.addHandler(ConnectionGuard(requestTimeout: configuration.requestTimeout, idleTimeout: configuration.idleTimeout))
-        try pipeline.addHandler(ProviderHandler(shared: shared))
+        let timeouts = ConnectionGuard(requestTimeout: configuration.requestTimeout, idleTimeout: configuration.idleTimeout)
+        try pipeline.addHandler(timeouts)
+        try pipeline.addHandler(ProviderHandler(shared: shared, timeouts: timeouts))
     }
 
     /// The address actually bound (the port is real even when 0 was asked for).
