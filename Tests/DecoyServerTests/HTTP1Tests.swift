@@ -28,6 +28,7 @@ import Testing
     @Test func theAnswerIsOneBufferWithItsLength() throws {
         let connection = try Connection(profile: TestProfiles.fixed())
         try connection.post("/v1/chat/completions", Self.body)
+        connection.loop.run()
         let buffer = try #require(try connection.channel.readOutbound(as: ByteBuffer.self))
         #expect(try connection.channel.readOutbound(as: ByteBuffer.self) == nil)
         let text = String(buffer: buffer)

@@ -62,6 +62,7 @@ struct Connection {
 
     /// Everything written so far, as text.
     func drain() throws -> String {
+        loop.run()  // answers are flushed at the end of the loop's pass (FlushBatch)
         var out = ""
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
             out += String(buffer: buffer)

@@ -284,7 +284,8 @@ extension ProviderHandler {
             }
             return
         }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context.write(wrapOutboundOut(out), promise: nil)
+        flushBatch(context).flushSoon(context)
         process(context)
     }
 

@@ -37,6 +37,17 @@ final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// How much a client may pipeline behind the request being answered before reads stop.
     static let pipelineLimit = 64 << 10
 
+    /// The loop's flush batch, looked up on the first answer.
+    private var batch: FlushBatch?
+
+    /// The flush batch of this connection's loop.
+    func flushBatch(_ context: ChannelHandlerContext) -> FlushBatch {
+        if let batch { return batch }
+        let made = FlushBatch.current(on: context.eventLoop)
+        batch = made
+        return made
+    }
+
     /// The connection's guard, in front of this handler on the same loop.
     let timeouts: ConnectionGuard
 
