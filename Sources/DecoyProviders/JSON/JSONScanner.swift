@@ -271,7 +271,14 @@ struct JSONScanner: ~Copyable {
         var saved = 0  // bytes the escapes save once decoded
         var flags = flags
         while true {
-            // Eight bytes at a time while none is a quote, a backslash, a control character or non-ASCII.
+            // Sixteen, then eight bytes at a time while none is a quote, a backslash, a control
+            // character or non-ASCII (prompts are long runs of plain text).
+            while length - position >= 16 {
+                let first = UnsafeRawPointer(bytes + position).loadUnaligned(as: UInt64.self)
+                let second = UnsafeRawPointer(bytes + position + 8).loadUnaligned(as: UInt64.self)
+                guard Self.attention(first) | Self.attention(second) == 0 else { break }
+                position += 16
+            }
             while length - position >= 8 {
                 let word = UnsafeRawPointer(bytes + position).loadUnaligned(as: UInt64.self)
                 guard !Self.needsAttention(word) else { break }
@@ -299,6 +306,12 @@ struct JSONScanner: ~Copyable {
     }
 
     private static func needsAttention(_ word: UInt64) -> Bool {
+        attention(word) != 0
+    }
+
+    /// Nonzero when a byte of `word` is a quote, a backslash, a control character or non-ASCII.
+    @inline(__always)
+    private static func attention(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* 0x22)
@@ -306,7 +319,7 @@ struct JSONScanner: ~Copyable {
         let zeroQuote = (quotes &- ones) & ~quotes
         let zeroBackslash = (backslashes &- ones) & ~backslashes
         let control = (word &- ones &* 0x20) & ~word
-        return (zeroQuote | zeroBackslash | control | word) & highs != 0
+        return (zeroQuote | zeroBackslash | control | word) & highs
     }
 
     /// One escape at `position` (a backslash); returns how many bytes shorter its decoded form is.

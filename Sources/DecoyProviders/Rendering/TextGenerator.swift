@@ -17,12 +17,13 @@ struct TextGenerator: Sendable {
         mollit anim id est laborum.
         """.split(separator: " ").map(String.init)
 
-    init(content: Behavior.Content, echo: String?, offset: Int = 0) {
+    /// `echo` is read only for `content: echo` (decoding the prompt costs as much as scanning it).
+    init(content: Behavior.Content, echo: @autoclosure () -> String?, offset: Int = 0) {
         switch content {
         case .lorem:
             words = Self.lorem
         case .echo:
-            let split = (echo ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            let split = (echo() ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
             words = split.isEmpty ? Self.lorem : split
         case .fixed(let text):
             let split = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
