@@ -53,7 +53,7 @@ public final class Engine: Sendable {
 
     /// The route a request falls to, or the profile defaults.
     func state<H: HeaderSource>(for request: SimRequest, headers: H) -> RouteState {
-        for state in routes where state.route.match.holds(for: request, headers: headers) { return state }
+        for state in routes where state.match.holds(for: request, headers: headers) { return state }
         return fallback
     }
 
@@ -67,7 +67,7 @@ public final class Engine: Sendable {
         let state = state(for: request, headers: headers)
         let index = state.requests.wrappingAdd(1, ordering: .relaxed).oldValue
         var rng = SplitMix64(seed: seed, stream: state.stream, index: index)
-        let behavior = state.route.behavior
+        let behavior = state.behavior
 
         var schedule = Schedule(routeName: state.route.name)
         schedule.routeIndex = state.index
@@ -79,7 +79,7 @@ public final class Engine: Sendable {
         schedule.gaps = GapSampler(distribution: behavior.perToken, rng: SplitMix64(seed: rng.next()))
 
         // A provider checks credentials before anything else: no quota spent, no fault, no wait.
-        guard state.route.admits(request) else {
+        guard Route.admits(request, auth: state.auth) else {
             schedule.firstByteNanos = 0
             return .error(status: 401, retryAfter: nil, schedule: schedule)
         }
@@ -98,7 +98,7 @@ public final class Engine: Sendable {
             }
         }
 
-        for (rule, counter) in zip(state.route.errors, state.ruleCounters) {
+        for (rule, counter) in zip(state.errors, state.ruleCounters) {
             let fires: Bool
             switch rule.trigger {
             case .rate(let p): fires = rng.unit() < p
@@ -121,6 +121,11 @@ public final class Engine: Sendable {
 /// The run-time state of one route: counters and its limiter.
 final class RouteState: Sendable {
     let route: Route
+    /// The parts of `route` every request reads, held apart so reading one does not copy the route.
+    let match: RouteMatch
+    let behavior: Behavior
+    let errors: [ErrorRule]
+    let auth: Auth?
     let index: Int
     let stream: UInt64
     let requests = Atomic<UInt64>(0)
@@ -129,6 +134,10 @@ final class RouteState: Sendable {
 
     init(route: Route, index: Int = 0, stream: UInt64, divisor: Int = 1, limiter: RouteLimiter? = nil) {
         self.route = route
+        self.match = route.match
+        self.behavior = route.behavior
+        self.errors = route.errors
+        self.auth = route.auth
         self.index = index
         self.stream = stream
         self.ruleCounters = route.errors.map { _ in Counter() }
@@ -168,8 +177,8 @@ extension RouteMatch {
 }
 
 extension Route {
-    /// Whether the request carries the credential the route (or else its endpoint) asks for.
-    func admits(_ request: SimRequest) -> Bool {
+    /// Whether the request carries the credential a route's `auth` (or else its endpoint) asks for.
+    static func admits(_ request: SimRequest, auth: Auth?) -> Bool {
         switch auth ?? request.endpoint.defaultAuth {
         case .open: true
         case .any: !(request.apiKey?.isEmpty ?? true)
