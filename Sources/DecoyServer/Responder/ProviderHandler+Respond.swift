@@ -243,7 +243,10 @@ extension ProviderHandler {
                 response.pacedWritten += 1
                 let gap = response.gaps.nextNanos()
                 if gap > 0 {
-                    if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+                    if out.readableBytes > 0 {
+                        context.write(wrapOutboundOut(out), promise: nil)
+                        flushBatch(context).flushSoon(context)
+                    }
                     response.timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(gap)) {
                         guard let response = self.active else { return }
                         var next = context.channel.allocator.buffer(capacity: event.bytes.count + 16)
