@@ -146,3 +146,25 @@ import Testing
         #expect(fields.first("x-other") == nil)
     }
 }
+
+/// A client that pipelines more than 64 KiB behind answers still being timed gets every one of them,
+/// in order. (Reads pause meanwhile through `autoRead`, which an `EmbeddedChannel` does not model.)
+@Suite struct PipelineBackpressureTests {
+    @Test func everythingPipelinedBehindWaitingAnswersIsAnsweredInOrder() throws {
+        let connection = try Connection(profile: TestProfiles.fixed(firstByte: 0.1))
+        let body = TestProfiles.chatBody
+        let chat = "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let models = "GET /v1/models HTTP/1.1\r\nHost: t\r\n\r\n"
+        try connection.send(chat + String(repeating: models, count: 1_000) + chat + String(repeating: models, count: 1_000))
+        var out = ""
+        for _ in 0..<2_002 {
+            connection.advance(ms: 100)
+            out += try connection.drain()
+        }
+        #expect(out.occurrences(of: "HTTP/1.1 200 OK") == 2_002)
+        let answers = out.components(separatedBy: "HTTP/1.1 200 OK").dropFirst()
+        let chats = answers.enumerated().filter { $0.element.contains("chat.completion") }.map(\.offset)
+        #expect(chats == [0, 1_001])
+        #expect(connection.channel.isActive)
+    }
+}

@@ -9,9 +9,8 @@ import NIOCore
 ///
 /// One request is answered at a time: bytes a client pipelines behind it wait in `inbound` until the
 /// answer in progress is written, and reads stop while more than `pipelineLimit` bytes wait.
-final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let shared: ServerContext
@@ -29,8 +28,8 @@ final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var quiescing = false
     /// Inside `process`: an answer finished there must not start processing again (recursion).
     private var processing = false
-    /// A read the channel asked for while too much waited in `inbound`.
-    private var heldRead = false
+    /// Reading is off (`autoRead` false) while too much waits in `inbound` behind an answer.
+    private var readsPaused = false
     /// The profile generation this connection last used; refreshed when a reload bumps the version.
     private var cached: ServerContext.Generation?
 
@@ -92,14 +91,6 @@ final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
         process(context)
     }
 
-    func read(context: ChannelHandlerContext) {
-        if active != nil, (inbound?.readableBytes ?? 0) >= Self.pipelineLimit {
-            heldRead = true
-        } else {
-            context.read()
-        }
-    }
-
     /// Parses and answers what is buffered, one request at a time, until it needs more bytes or an
     /// answer has to wait.
     func process(_ context: ChannelHandlerContext) {
@@ -120,9 +111,12 @@ final class ProviderHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if buffer.readableBytes > 0, !readingDone { inbound = buffer }
         }
-        if heldRead, active == nil || (inbound?.readableBytes ?? 0) < Self.pipelineLimit {
-            heldRead = false
-            context.read()
+        // Backpressure on a client that pipelines faster than it is answered. `autoRead` rather than
+        // holding `read` events: the common path then has no outbound hop through this handler.
+        let pause = active != nil && (inbound?.readableBytes ?? 0) >= Self.pipelineLimit
+        if pause != readsPaused, let options = context.channel.syncOptions {
+            readsPaused = pause
+            try? options.setOption(.autoRead, value: !pause)
         }
     }
 
