@@ -249,14 +249,17 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
             method: method, path: request.path, query: request.query, endpoint: found.endpoint, captures: captures,
             apiKey: headers.apiKey)
         let body = request.body.map { Array($0.readableBytesView) } ?? []
-        var parsed: ParsedRequest
+        // `parsed` stays a constant from here on (it is only borrowed, never copied); what the header
+        // forces goes into the engine's copy of the request.
+        let parsed: ParsedRequest
         switch dialect.parse(head, body: body) {
         case .success(let value): parsed = value
         case .failure(let error):
             return refuse(dialect.render(error), endpoint: found.endpoint, request, context)
         }
+        var sim = parsed.sim
         do {
-            parsed.sim.forced = try headers.forcedOutcome()
+            sim.forced = try headers.forcedOutcome()
         } catch {
             let bad = ProviderError(status: 400, message: error.message, type: "invalid_request_error", param: "x-decoy-fault")
             return refuse(dialect.render(bad), endpoint: found.endpoint, request, context)
@@ -264,8 +267,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         let generation = currentGeneration()
         let now = NIODeadline.now().uptimeNanoseconds
         // Buckets run on the loop's clock: the same reading as `now` on a real loop, simulated time in tests.
-        let plan = generation.engine.plan(
-            parsed.sim, headers: headers, nowNanos: Int64(context.eventLoop.now.uptimeNanoseconds))
+        let plan = generation.engine.plan(sim, headers: headers, nowNanos: Int64(context.eventLoop.now.uptimeNanoseconds))
         execute(plan, parsed: parsed, dialect: dialect, request: request.head, ledgers: generation.ledgers, nowNanos: now, context: context)
     }
 
