@@ -19,6 +19,14 @@ public enum Plan: Sendable {
         case .reject: nil
         }
     }
+
+    /// The concurrency lease of the schedule, if any (without copying the schedule out).
+    public var lease: Lease? {
+        switch self {
+        case .serve(let s), .error(_, _, let s), .fault(_, let s): s.lease
+        case .reject: nil
+        }
+    }
 }
 
 /// When to write what: delays and sizes drawn for one request.

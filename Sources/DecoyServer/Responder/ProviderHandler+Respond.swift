@@ -76,11 +76,20 @@ extension ProviderHandler {
         _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, request: HTTP1Head, ledgers: [RouteLedger],
         nowNanos: UInt64, context: ChannelHandlerContext
     ) {
-        guard let lease = plan.schedule?.lease, lease.isWaiting else {
+        guard let lease = plan.lease, lease.isWaiting else {
             return run(plan, parsed: parsed, dialect: dialect, request: request, ledgers: ledgers, nowNanos: nowNanos, context: context)
         }
-        // Queued behind the route's concurrency cap: start once a slot is handed over, on this loop.
-        // If the connection goes first, channelInactive releases the lease, which leaves the queue.
+        wait(for: lease, plan, parsed: parsed, dialect: dialect, request: request, ledgers: ledgers, nowNanos: nowNanos, context: context)
+    }
+
+    /// Queued behind the route's concurrency cap: starts once a slot is handed over, on this loop. If
+    /// the connection goes first, channelInactive releases the lease, which leaves the queue. (Apart
+    /// from `execute` so that the common path builds no closure context.)
+    @inline(never)
+    private func wait(
+        for lease: Lease, _ plan: Plan, parsed: ParsedRequest, dialect: any Dialect, request: HTTP1Head,
+        ledgers: [RouteLedger], nowNanos: UInt64, context: ChannelHandlerContext
+    ) {
         active = ActiveResponse(lease: lease, keepAlive: request.keepAlive)
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
