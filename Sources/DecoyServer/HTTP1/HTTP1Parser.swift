@@ -1,5 +1,11 @@
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads HTTP/1.x requests from a connection's bytes: a head, its body in slices, its end, then the
 /// next request.
 ///
@@ -116,14 +122,12 @@ struct HTTP1Parser {
     /// The length of the head including its empty line, once it is all there.
     private mutating func findHeadEnd(_ buffer: ByteBuffer) -> Int? {
         buffer.withUnsafeReadableBytes { bytes in
-            var i = scanned
-            while i < bytes.count {
-                if bytes[i] == .lf {
-                    // An empty line: LF LF, or LF CR LF.
-                    if i >= 1, bytes[i - 1] == .lf { return i + 1 }
-                    if i >= 2, bytes[i - 1] == .cr, bytes[i - 2] == .lf { return i + 1 }
-                }
-                i += 1
+            var from = scanned
+            while let i = bytes.index(of: .lf, from: from) {
+                // An empty line: LF LF, or LF CR LF.
+                if i >= 1, bytes[i - 1] == .lf { return i + 1 }
+                if i >= 2, bytes[i - 1] == .cr, bytes[i - 2] == .lf { return i + 1 }
+                from = i + 1
             }
             // Resume two bytes back: the end may straddle this arrival and the next.
             scanned = max(0, bytes.count - 2)
@@ -288,7 +292,7 @@ private struct Lines {
     mutating func next() throws(HTTP1Parser.Failure) -> UnsafeRawBufferPointer? {
         guard position < bytes.count else { return nil }
         let rest = UnsafeRawBufferPointer(rebasing: bytes[position...])
-        let lf = rest.firstIndex(of: .lf) ?? rest.count
+        let lf = rest.index(of: .lf, from: 0) ?? rest.count
         position += lf + 1
         let line = UnsafeRawBufferPointer(rebasing: rest[..<lf]).trimmingCR
         guard !line.contains(.cr) else { throw .malformed("bare CR in the head") }
@@ -297,6 +301,13 @@ private struct Lines {
 }
 
 extension UnsafeRawBufferPointer {
+    /// The first `byte` at or after `from`, by `memchr` (vectorised; heads are searched line by line).
+    fileprivate func index(of byte: UInt8, from: Int) -> Int? {
+        guard from < count, let base = baseAddress else { return nil }
+        guard let found = memchr(base + from, Int32(byte), count - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
     fileprivate var trimmingCR: UnsafeRawBufferPointer {
         guard let last, last == .cr else { return self }
         return UnsafeRawBufferPointer(rebasing: self[..<(count - 1)])
