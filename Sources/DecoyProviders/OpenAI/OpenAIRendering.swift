@@ -77,8 +77,9 @@ struct Completion: Sendable {
 
     /// The non-stream body.
     func render() -> [UInt8] {
+        let content = text.text(tokens: tokens)
         var out: [UInt8] = []
-        out.reserveCapacity(512 + choices * tokens * 8)
+        out.reserveCapacity(768 + choices * (content.utf8.count + 160) + model.utf8.count)
         out.append("{\"id\":\"")
         out.append(raw: id)
         out.append(kind == .chat ? "\",\"object\":\"chat.completion\",\"created\":" : "\",\"object\":\"text_completion\",\"created\":")
@@ -86,7 +87,6 @@ struct Completion: Sendable {
         out.append(",\"model\":")
         out.append(jsonString: model)
         out.append(",\"choices\":[")
-        let content = text.text(tokens: tokens)
         for index in 0..<choices {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             if kind == .chat {

@@ -28,6 +28,7 @@ enum Identifiers {
     /// A fresh id as a string.
     static func make(_ prefix: StaticString, length: Int) -> String {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(prefix.utf8CodeUnitCount + length)
         append(id: prefix, length: length, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -37,9 +37,12 @@ final class FlushBatch: @unchecked Sendable {
         contexts.append(context)
     }
 
+    /// The list being flushed, kept to be the next pass's list: no allocation per pass.
+    private var spare: [ChannelHandlerContext] = []
+
     private func flushAll() {
-        let due = contexts
-        contexts.removeAll(keepingCapacity: true)
-        for context in due { context.flush() }
+        swap(&contexts, &spare)
+        for context in spare { context.flush() }
+        spare.removeAll(keepingCapacity: true)
     }
 }

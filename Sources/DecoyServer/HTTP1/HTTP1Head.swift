@@ -39,6 +39,11 @@ struct HTTP1Fields: HeaderSource, Sequence {
 
     init() {}
 
+    /// Room for `capacity` fields, so a typical head costs one allocation rather than one per doubling.
+    init(capacity: Int) {
+        pairs.reserveCapacity(capacity)
+    }
+
     init(_ pairs: [(name: String, value: String)]) {
         self.pairs = pairs.map { ($0.name.lowercased(), $0.value) }
     }

@@ -155,7 +155,7 @@ struct HTTP1Parser {
         guard let first = try lines.next() else { throw .malformed("empty request") }
         let line = try requestLine(first)
         var head = HTTP1Head(
-            method: line.method, target: line.target, minorVersion: line.minor, fields: HTTP1Fields(),
+            method: line.method, target: line.target, minorVersion: line.minor, fields: HTTP1Fields(capacity: 16),
             keepAlive: line.minor >= 1, size: bytes.count)
         var close = false
         var keepAlive = false
