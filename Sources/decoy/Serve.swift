@@ -85,13 +85,19 @@ struct Serve: AsyncParsableCommand {
         configuration.adminToken = adminToken
         configuration.replicas = replicas
         let files = FileLimit.raise(toFit: configuration.maxConnections)
-        if configuration.maxConnections + 1024 > files {
+        // Descriptors kept for everything but connections (the listener, logs, profile reads): 1,024,
+        // or a quarter of a small limit.
+        let reserve = min(1024, files / 4)
+        if configuration.maxConnections + reserve > files {
             if maxConnections != nil || loaded.server.maxConnections != nil {
                 ProfileFile.printError(
-                    "decoy: warning: the open-file limit (\(files)) is below max_connections + 1024; "
+                    "decoy: warning: the open-file limit (\(files)) is below max_connections + \(reserve); "
                         + "raise it with ulimit -n to serve that many connections")
             } else {
-                configuration.maxConnections = max(64, files - 1024)
+                configuration.maxConnections = max(64, files - reserve)
+                ProfileFile.printError(
+                    "decoy: note: serving at most \(configuration.maxConnections) connections (the open-file limit is "
+                        + "\(files)); more get a 503; raise the limit with ulimit -n for more")
             }
         }
 
