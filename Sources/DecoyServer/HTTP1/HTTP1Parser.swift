@@ -70,9 +70,8 @@ struct HTTP1Parser {
                 return .head(head)
 
             case .body(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
-                state = remaining == slice.readableBytes ? .complete : .body(remaining: remaining - slice.readableBytes)
+                guard let (slice, left) = Self.take(remaining, from: &buffer) else { return nil }
+                state = left == 0 ? .complete : .body(remaining: left)
                 return .body(slice)
 
             case .chunkSize:
@@ -81,9 +80,8 @@ struct HTTP1Parser {
                 state = size == 0 ? .trailers(seen: 0) : .chunkData(remaining: size)
 
             case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
-                state = remaining == slice.readableBytes ? .chunkDataEnd : .chunkData(remaining: remaining - slice.readableBytes)
+                guard let (slice, left) = Self.take(remaining, from: &buffer) else { return nil }
+                state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
                 return .body(slice)
 
             case .chunkDataEnd:
@@ -100,6 +98,14 @@ struct HTTP1Parser {
                 return .end
             }
         }
+    }
+
+    /// Up to `remaining` body bytes that have arrived, as a slice sharing the buffer's storage, and
+    /// how many are still to come; `nil` when none has arrived.
+    private static func take(_ remaining: Int, from buffer: inout ByteBuffer) -> (ByteBuffer, Int)? {
+        guard buffer.readableBytes > 0 else { return nil }
+        let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
+        return (slice, remaining - slice.readableBytes)
     }
 
     // MARK: - Head
