@@ -1,5 +1,4 @@
 import DecoyEngine
-import NIOHTTP1
 
 /// A request head as read off the wire: the request line, the header fields, and what the framing
 /// headers say about the body and the connection.
@@ -23,8 +22,6 @@ struct HTTP1Head {
 
     var hasBody: Bool { chunked || (contentLength ?? 0) > 0 }
 
-    var version: HTTPVersion { HTTPVersion(major: 1, minor: minorVersion) }
-
     /// Splits the target into path and query.
     var pathAndQuery: (path: Substring, query: Substring) {
         // By UTF-8 byte: a `Character` search is many times slower, and `?` is never part of a cluster.
@@ -33,8 +30,8 @@ struct HTTP1Head {
     }
 }
 
-/// Header fields in arrival order, names lowercased; looked up by a lowercase name.
-struct HTTP1Fields: HeaderSource, Sequence {
+/// Header fields in arrival order, names lowercased as read; looked up by name in any case.
+struct HTTP1Fields: HeaderSource {
     private(set) var pairs: [(name: String, value: String)] = []
 
     init() {}
@@ -42,10 +39,6 @@ struct HTTP1Fields: HeaderSource, Sequence {
     /// Room for `capacity` fields, so a typical head costs one allocation rather than one per doubling.
     init(capacity: Int) {
         pairs.reserveCapacity(capacity)
-    }
-
-    init(_ pairs: [(name: String, value: String)]) {
-        self.pairs = pairs.map { ($0.name.lowercased(), $0.value) }
     }
 
     mutating func append(name: String, value: String) {
@@ -57,9 +50,5 @@ struct HTTP1Fields: HeaderSource, Sequence {
         let key = name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? name.lowercased() : name
         for pair in pairs where pair.name == key { return pair.value }
         return nil
-    }
-
-    func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
-        pairs.makeIterator()
     }
 }

@@ -30,7 +30,7 @@ enum HTTP1Response {
         switch framing {
         case .length(let length):
             buffer.writeStaticString("content-length: ")
-            writeDecimal(length, into: &buffer)
+            buffer.writeString(String(length))
             buffer.writeStaticString("\r\n")
         case .chunked:
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
@@ -48,7 +48,7 @@ enum HTTP1Response {
     /// One chunk of a chunked body (nothing for empty bytes: an empty chunk would end the body).
     static func writeChunk(_ bytes: [UInt8], into buffer: inout ByteBuffer) {
         guard !bytes.isEmpty else { return }
-        writeHex(bytes.count, into: &buffer)
+        buffer.writeString(String(bytes.count, radix: 16))
         buffer.writeStaticString("\r\n")
         buffer.writeBytes(bytes)
         buffer.writeStaticString("\r\n")
@@ -57,19 +57,6 @@ enum HTTP1Response {
     /// The end of a chunked body.
     static func writeLastChunk(into buffer: inout ByteBuffer) {
         buffer.writeStaticString("0\r\n\r\n")
-    }
-
-    /// An answer for a request that could not be read as HTTP; the connection closes after it.
-    static func protocolError(status: Int, message: String, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var body = #"{"error":{"message":"#
-        body += jsonQuoted(message)
-        body += #","type":"invalid_request_error","param":null,"code":null}}"#
-        var buffer = allocator.buffer(capacity: 160 + body.utf8.count)
-        writeHead(
-            status: status, minorVersion: 1, fields: [("content-type", "application/json")],
-            framing: .length(body.utf8.count), keepAlive: false, into: &buffer)
-        buffer.writeString(body)
-        return buffer
     }
 
     /// A bare `HTTP/1.1 100 Continue`.
@@ -94,46 +81,5 @@ enum HTTP1Response {
         default:
             return false
         }
-    }
-
-    private static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var rest = UInt(max(value, 0))
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { out in
-            repeat {
-                out[19 - count] = UInt8(ascii: "0") &+ UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: out[(20 - count)...]))
-        }
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    private static func writeHex(_ value: Int, into buffer: inout ByteBuffer) {
-        let hex = hexDigits
-        var shift = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4 - 4
-        if value == 0 { shift = 0 }
-        while shift >= 0 {
-            buffer.writeInteger(hex[(value >> shift) & 0xF])
-            shift -= 4
-        }
-    }
-
-    private static func jsonQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + String(decoding: [hexDigits[Int(scalar.value >> 4)], hexDigits[Int(scalar.value & 0xF)]], as: UTF8.self)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -181,17 +181,17 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
             fallthrough
         case .headTooLarge:
             let message = "Request header fields too large: the limit is \(shared.maxHeaderBytes) bytes."
-            close(after: HTTP1Response.protocolError(status: 431, message: message, allocator: context.channel.allocator), context)
+            answerUnreadable(ProviderError(status: 431, message: message, type: "invalid_request_error"), context)
         case .malformed(let reason):
             let message = "Malformed HTTP request: \(reason)."
-            close(after: HTTP1Response.protocolError(status: 400, message: message, allocator: context.channel.allocator), context)
+            answerUnreadable(ProviderError(status: 400, message: message, type: "invalid_request_error"), context)
         }
     }
 
-    private func close(after buffer: ByteBuffer, _ context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
+    /// No provider to speak for it: OpenAI's envelope, HTTP/1.1, and the connection closes after it.
+    private func answerUnreadable(_ error: ProviderError, _ context: ChannelHandlerContext) {
+        let head = HTTP1Head(method: "", target: "", minorVersion: 1, fields: HTTP1Fields(), keepAlive: false, size: 0)
+        start(Answer(reply: Catalog.openAI.render(error), request: head), context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
