@@ -17,8 +17,6 @@ struct HTTP1Head {
     var keepAlive: Bool
     /// `expect: 100-continue`: the client waits for a go-ahead before sending the body.
     var expectsContinue = false
-    /// The bytes the head took on the wire.
-    var size: Int
 
     var hasBody: Bool { chunked || (contentLength ?? 0) > 0 }
 

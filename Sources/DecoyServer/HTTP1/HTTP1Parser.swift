@@ -162,7 +162,7 @@ struct HTTP1Parser {
         let line = try requestLine(first)
         var head = HTTP1Head(
             method: line.method, target: line.target, minorVersion: line.minor, fields: HTTP1Fields(capacity: 16),
-            keepAlive: line.minor >= 1, size: bytes.count)
+            keepAlive: line.minor >= 1)
         var close = false
         var keepAlive = false
         var transferEncoding = false
@@ -175,11 +175,9 @@ struct HTTP1Parser {
                 head.contentLength = length
             case "transfer-encoding":
                 transferEncoding = true
+                // Only `chunked` alone: a coding Decoy cannot undo, or chunked twice, is refused.
                 let codings = value.lowercased().split(separator: ",").map { $0.trimmingWhitespace }
-                guard codings.last == "chunked", codings.dropLast().allSatisfy({ $0 != "chunked" }) else {
-                    throw .malformed("unsupported transfer-encoding '\(value)'")
-                }
-                guard codings.count == 1 else { throw .malformed("unsupported transfer-encoding '\(value)'") }
+                guard codings == ["chunked"] else { throw .malformed("unsupported transfer-encoding '\(value)'") }
                 head.chunked = true
             case "connection":
                 for token in value.lowercased().split(separator: ",") {

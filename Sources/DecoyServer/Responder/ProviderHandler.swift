@@ -174,7 +174,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .headTooLarge(let method?, let target?):
             // The request line is known: answer in its provider's shape.
             let head = HTTP1Head(
-                method: method, target: target, minorVersion: 1, fields: HTTP1Fields(), keepAlive: false, size: 0)
+                method: method, target: target, minorVersion: 1, fields: HTTP1Fields(), keepAlive: false)
             var request = PendingRequest(head: head, router: shared.router)
             request.headTooLarge = true
             if !request.admin { return dispatch(request, context: context) }
@@ -190,7 +190,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// No provider to speak for it: OpenAI's envelope, HTTP/1.1, and the connection closes after it.
     private func answerUnreadable(_ error: ProviderError, _ context: ChannelHandlerContext) {
-        let head = HTTP1Head(method: "", target: "", minorVersion: 1, fields: HTTP1Fields(), keepAlive: false, size: 0)
+        let head = HTTP1Head(method: "", target: "", minorVersion: 1, fields: HTTP1Fields(), keepAlive: false)
         start(Answer(reply: Catalog.openAI.render(error), request: head), context)
     }
 
