@@ -165,7 +165,6 @@ struct HTTP1Parser {
             keepAlive: line.minor >= 1)
         var close = false
         var keepAlive = false
-        var transferEncoding = false
         while let field = try lines.next(), !field.isEmpty {
             let (name, value) = try Self.field(field)
             switch name {
@@ -174,7 +173,6 @@ struct HTTP1Parser {
                 if let earlier = head.contentLength, earlier != length { throw .malformed("conflicting content-length headers") }
                 head.contentLength = length
             case "transfer-encoding":
-                transferEncoding = true
                 // Only `chunked` alone: a coding Decoy cannot undo, or chunked twice, is refused.
                 let codings = value.lowercased().split(separator: ",").map { $0.trimmingWhitespace }
                 guard codings == ["chunked"] else { throw .malformed("unsupported transfer-encoding '\(value)'") }
@@ -194,7 +192,7 @@ struct HTTP1Parser {
             }
             head.fields.append(name: name, value: value)
         }
-        if transferEncoding, head.contentLength != nil {
+        if head.chunked, head.contentLength != nil {
             throw .malformed("both transfer-encoding and content-length")
         }
         head.keepAlive = !close && (head.minorVersion >= 1 || keepAlive)
