@@ -11,7 +11,10 @@ import NIOPosix
 /// One per event-loop thread (`current`), touched only by that thread: hence `@unchecked Sendable`.
 final class FlushBatch: @unchecked Sendable {
     private let loop: any EventLoop
+    /// To flush at the end of this pass.
     private var contexts: [ChannelHandlerContext] = []
+    /// The list last flushed, kept to be the next pass's list: no allocation per pass.
+    private var spare: [ChannelHandlerContext] = []
 
     private init(loop: any EventLoop) {
         self.loop = loop
@@ -36,9 +39,6 @@ final class FlushBatch: @unchecked Sendable {
         }
         contexts.append(context)
     }
-
-    /// The list being flushed, kept to be the next pass's list: no allocation per pass.
-    private var spare: [ChannelHandlerContext] = []
 
     private func flushAll() {
         swap(&contexts, &spare)
