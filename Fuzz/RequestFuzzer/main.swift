@@ -68,9 +68,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let text = Array(document.root.description.utf8)
         precondition((try? JSONDocument.parse(text)) != nil, "the root's own text does not parse")
     }
-    switch dialect.parse(head, body: body) {
-    case .success(let request): _ = request.echo
-    case .failure(let error): _ = dialect.render(error)
+    do {
+        _ = try dialect.parse(head, body: body).echo
+    } catch {
+        _ = dialect.render(error)
     }
     return 0
 }

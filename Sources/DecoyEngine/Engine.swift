@@ -67,16 +67,15 @@ public final class Engine: Sendable {
         let state = state(for: request, headers: headers)
         let index = state.requests.wrappingAdd(1, ordering: .relaxed).oldValue
         var rng = SplitMix64(seed: seed, stream: state.stream, index: index)
-        let behavior = state.behavior
-
+        // `state.behavior` read in place each time: a local copy would retain each of its distributions.
         var schedule = Schedule(routeName: state.route.name)
         schedule.routeIndex = state.index
-        schedule.firstByteNanos = nanoseconds(behavior.firstByte.sample(using: &rng))
-        var tokens = max(1, wholeCount(behavior.completionTokens.sample(using: &rng)))
+        schedule.firstByteNanos = nanoseconds(state.behavior.firstByte.sample(using: &rng))
+        var tokens = max(1, wholeCount(state.behavior.completionTokens.sample(using: &rng)))
         if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
         schedule.completionTokens = tokens
-        schedule.content = behavior.content
-        schedule.gaps = GapSampler(distribution: behavior.perToken, rng: SplitMix64(seed: rng.next()))
+        schedule.content = state.behavior.content
+        schedule.gaps = GapSampler(distribution: state.behavior.perToken, rng: SplitMix64(seed: rng.next()))
 
         // A provider checks credentials before anything else: no quota spent, no fault, no wait.
         guard Route.admits(request, auth: state.auth) else {
@@ -98,14 +97,14 @@ public final class Engine: Sendable {
             }
         }
 
-        for (rule, counter) in zip(state.errors, state.ruleCounters) {
+        for i in state.errors.indices {
             let fires: Bool
-            switch rule.trigger {
+            switch state.errors[i].trigger {
             case .rate(let p): fires = rng.unit() < p
-            case .first(let n): fires = counter.next() < n
-            case .every(let n): fires = (counter.next() + 1) % UInt64(max(n, 1)) == 0
+            case .first(let n): fires = state.ruleCounters[i].next() < n
+            case .every(let n): fires = (state.ruleCounters[i].next() + 1) % UInt64(max(n, 1)) == 0
             }
-            if fires { return Self.plan(rule.outcome, schedule) }
+            if fires { return Self.plan(state.errors[i].outcome, schedule) }
         }
         return .serve(schedule)
     }

@@ -1,7 +1,8 @@
 import DecoyProfile
 
-/// Every path Decoy answers, with the endpoint and the dialect behind it.
-public struct EndpointPath: Sendable {
+/// Every path Decoy answers, with the endpoint and the dialect behind it. A class: a route lookup
+/// hands out a reference, not a copy of the pattern's arrays and strings.
+public final class EndpointPath: Sendable {
     public let method: String
     public let pattern: PathPattern
     public let endpoint: Endpoint

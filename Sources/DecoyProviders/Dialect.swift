@@ -7,8 +7,9 @@ public protocol Dialect: Sendable {
     /// The provider's name in logs and route listings (`openai`, `azure`, …).
     var name: String { get }
 
-    /// Reads a request addressed to one of this dialect's endpoints.
-    func parse(_ head: RequestHead, body: [UInt8]) -> Result<ParsedRequest, ProviderError>
+    /// Reads a request addressed to one of this dialect's endpoints, or says in the provider's words
+    /// what is wrong with it.
+    func parse(_ head: RequestHead, body: [UInt8]) throws(ProviderError) -> ParsedRequest
 
     /// Renders a successful answer on the given schedule (stream or not).
     func render(_ request: ParsedRequest, schedule: Schedule) -> Reply

@@ -10,7 +10,9 @@ import Testing
     let dialect = GoogleTokenDialect()
 
     func post(_ form: String) -> Result<ParsedRequest, ProviderError> {
-        dialect.parse(RequestHead(method: "POST", path: "/token", endpoint: .googleToken), body: Array(form.utf8))
+        Result { () throws(ProviderError) in
+            try dialect.parse(RequestHead(method: "POST", path: "/token", endpoint: .googleToken), body: Array(form.utf8))
+        }
     }
 
     func json(_ reply: Reply) throws -> [String: Any] {

@@ -10,7 +10,9 @@ import Testing
     let dialect = OpenAIDialect()
 
     func parse(_ endpoint: Endpoint, _ body: String, captures: [String: Substring] = [:]) -> Result<ParsedRequest, ProviderError> {
-        dialect.parse(RequestHead(method: "POST", path: "/v1/x", endpoint: endpoint, captures: captures), body: Array(body.utf8))
+        Result { () throws(ProviderError) in
+            try dialect.parse(RequestHead(method: "POST", path: "/v1/x", endpoint: endpoint, captures: captures), body: Array(body.utf8))
+        }
     }
 
     func json(_ bytes: [UInt8]) throws -> [String: Any] {
@@ -138,8 +140,7 @@ import Testing
         let azure = OpenAIDialect(azure: true)
         let parsed = try azure.parse(
             RequestHead(method: "POST", path: "/x", endpoint: .azureChat, captures: ["deployment": "dep"]),
-            body: Array(#"{"messages":[{"role":"user","content":"x"}]}"#.utf8)
-        ).get()
+            body: Array(#"{"messages":[{"role":"user","content":"x"}]}"#.utf8))
         let reply = azure.render(Rejection(kind: .requests, retryAfter: 1.5, quota: QuotaStatus(limitRequests: 6), routeName: "r"), for: parsed)
         let headers = Dictionary(reply.headers, uniquingKeysWith: { a, _ in a })
         #expect(headers["retry-after"] == "2")

@@ -12,7 +12,7 @@ import Testing
         let bytes = Array(body.utf8)
         var request: ParsedRequest?
         let elapsed = ContinuousClock().measure {
-            request = try? OpenAIDialect().parse(chat, body: bytes).get()
+            request = try? OpenAIDialect().parse(chat, body: bytes)
         }
         return (request, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }

@@ -18,11 +18,13 @@ import Testing
         _ endpoint: Endpoint, _ body: String, dialect: VertexDialect? = nil, query: Substring = "",
         captures: [String: Substring] = Self.captures, apiKey: Substring? = nil
     ) -> Result<ParsedRequest, ProviderError> {
-        (dialect ?? vertex).parse(
-            RequestHead(
-                method: "POST", path: Self.modelPath + ":x", query: query, endpoint: endpoint, captures: captures,
-                apiKey: apiKey),
-            body: Array(body.utf8))
+        Result { () throws(ProviderError) in
+            try (dialect ?? vertex).parse(
+                RequestHead(
+                    method: "POST", path: Self.modelPath + ":x", query: query, endpoint: endpoint, captures: captures,
+                    apiKey: apiKey),
+                body: Array(body.utf8))
+        }
     }
 
     func json(_ bytes: [UInt8]) throws -> [String: Any] {
@@ -249,8 +251,7 @@ import Testing
             captures: ["model": "text-embedding-004"], apiKey: "k")
         let batch = try gemini.parse(
             batchHead,
-            body: Array(#"{"requests":[{"model":"models/text-embedding-004","content":{"parts":[{"text":"a cat"}]},"outputDimensionality":8},{"content":{"parts":[{"text":"b"}]}}]}"#.utf8)
-        ).get()
+            body: Array(#"{"requests":[{"model":"models/text-embedding-004","content":{"parts":[{"text":"a cat"}]},"outputDimensionality":8},{"content":{"parts":[{"text":"b"}]}}]}"#.utf8))
         let many = try body(gemini.render(batch, schedule: Schedule()))
         let vectors = try #require((many["embeddings"] as? [[String: Any]])?.map { $0["values"] as! [Double] })
         #expect(vectors.count == 2)

@@ -16,33 +16,32 @@ public struct GoogleTokenDialect: Dialect {
 
     static let jwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
-    public func parse(_ head: RequestHead, body: [UInt8]) -> Result<ParsedRequest, ProviderError> {
+    public func parse(_ head: RequestHead, body: [UInt8]) throws(ProviderError) -> ParsedRequest {
         var sim = SimRequest(endpoint: head.endpoint, method: head.method, path: head.path, apiKey: head.apiKey)
         sim.maxTokens = 0  // a token takes no generation time
         let form = Self.form(body)
         guard let grant = form["grant_type"], !grant.isEmpty else {
-            return .failure(Self.oauth(400, "invalid_request", "Missing required parameter: grant_type"))
+            throw Self.oauth(400, "invalid_request", "Missing required parameter: grant_type")
         }
         switch grant {
         case Self.jwtBearer:
             guard let assertion = form["assertion"], !assertion.isEmpty else {
-                return .failure(Self.oauth(400, "invalid_request", "Missing required parameter: assertion"))
+                throw Self.oauth(400, "invalid_request", "Missing required parameter: assertion")
             }
             guard Self.looksLikeJWT(assertion) else {
-                return .failure(
-                    Self.oauth(
-                        400, "invalid_grant",
-                        "Invalid JWT: the assertion must be three base64url parts separated by dots, "
-                            + "the first two JSON objects."))
+                throw Self.oauth(
+                    400, "invalid_grant",
+                    "Invalid JWT: the assertion must be three base64url parts separated by dots, "
+                        + "the first two JSON objects.")
             }
         case "refresh_token":
             guard let token = form["refresh_token"], !token.isEmpty else {
-                return .failure(Self.oauth(400, "invalid_request", "Missing required parameter: refresh_token"))
+                throw Self.oauth(400, "invalid_request", "Missing required parameter: refresh_token")
             }
         default:
-            return .failure(Self.oauth(400, "unsupported_grant_type", "Invalid grant_type: \(grant)"))
+            throw Self.oauth(400, "unsupported_grant_type", "Invalid grant_type: \(grant)")
         }
-        return .success(ParsedRequest(sim: sim, model: ""))
+        return ParsedRequest(sim: sim, model: "")
     }
 
     public func render(_ request: ParsedRequest, schedule: Schedule) -> Reply {

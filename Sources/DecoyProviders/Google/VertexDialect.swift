@@ -19,7 +19,7 @@ public struct VertexDialect: Dialect {
     /// body names none either.
     static let defaultModel = "gemini-1.5-pro"
 
-    public func parse(_ head: RequestHead, body: [UInt8]) -> Result<ParsedRequest, ProviderError> {
+    public func parse(_ head: RequestHead, body: [UInt8]) throws(ProviderError) -> ParsedRequest {
         var sim = SimRequest(
             endpoint: head.endpoint, method: head.method, path: head.path,
             apiKey: head.apiKey ?? Self.queryValue(head.query, "key"))
@@ -30,11 +30,11 @@ public struct VertexDialect: Dialect {
         do {
             document = try JSONDocument.parse(body)
         } catch {
-            return .failure(Self.invalidJSON(error, bodyLength: body.count))
+            throw Self.invalidJSON(error, bodyLength: body.count)
         }
         let root = document.root
         guard root.kind == .object else {
-            return .failure(Self.invalid("Invalid JSON payload received. Unknown name \"\": Root element must be a message."))
+            throw Self.invalid("Invalid JSON payload received. Unknown name \"\": Root element must be a message.")
         }
         let model = head.captures["model"].map(String.init) ?? Self.model(named: root["model"]?.string)
         sim.model = model
@@ -57,8 +57,8 @@ public struct VertexDialect: Dialect {
         default:
             failure = error(.notFound(method: head.method, path: head.path))
         }
-        if let failure { return .failure(failure) }
-        return .success(parsed)
+        if let failure { throw failure }
+        return parsed
     }
 
     // MARK: generateContent

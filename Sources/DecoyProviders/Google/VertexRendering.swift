@@ -15,7 +15,7 @@ extension VertexDialect {
         case .vertexCountTokens, .geminiCountTokens:
             return Reply(status: 200, headers: Self.jsonHeaders, body: .full(GoogleEmbeddings.countTokens(request, gemini: gemini)))
         default:
-            let text = TextGenerator(content: schedule.content, echo: request.echo)
+            let text = TextGenerator(content: schedule.content, for: request)
             let content = GenerateContent(request: request, tokens: schedule.completionTokens, text: text, gemini: gemini)
             guard request.sim.stream else { return Reply(status: 200, headers: Self.jsonHeaders, body: .full(content.render())) }
             let headers = request.jsonArrayStream ? Self.jsonHeaders : Self.streamHeaders
@@ -39,7 +39,7 @@ struct GenerateContent: Sendable {
     let finishReason: StaticString
     let text: TextGenerator
 
-    init(request: ParsedRequest, tokens: Int, text: TextGenerator, gemini: Bool) {
+    init(request: borrowing ParsedRequest, tokens: Int, text: TextGenerator, gemini: Bool) {
         self.gemini = gemini
         model = request.model
         responseID = Identifiers.make("", length: 23)

@@ -12,66 +12,67 @@ public struct OpenAIDialect: Dialect {
     /// The system fingerprint every answer carries.
     static let fingerprint = "fp_d3c0y5f4k3"
 
-    public func parse(_ head: RequestHead, body: [UInt8]) -> Result<ParsedRequest, ProviderError> {
-        var sim = SimRequest(endpoint: head.endpoint, method: head.method, path: head.path, apiKey: head.apiKey)
-        let deployment = head.captures["deployment"].map(String.init)
+    public func parse(_ head: RequestHead, body: [UInt8]) throws(ProviderError) -> ParsedRequest {
         if head.endpoint == .openaiModels {
-            sim.model = head.captures["model"].map(String.init)
-            return .success(ParsedRequest(sim: sim, model: sim.model ?? ""))
+            let model = head.captures["model"].map(String.init)
+            let sim = SimRequest(endpoint: head.endpoint, method: head.method, path: head.path, model: model, apiKey: head.apiKey)
+            return ParsedRequest(sim: sim, model: model ?? "")
         }
         let document: JSONDocument
         do {
             document = try JSONDocument.parse(body)
         } catch {
-            return .failure(Self.unparsableBody)
+            throw Self.unparsableBody
         }
         let root = document.root
         guard root.kind == .object else {
-            return .failure(Self.invalid("Invalid type for body: expected an object, but got \(root.kind.openAIName) instead."))
+            throw Self.invalid("Invalid type for body: expected an object, but got \(root.kind.openAIName) instead.")
         }
         let modelValue = root["model"]
         if let modelValue, modelValue.kind != .string, !modelValue.isNull {
-            return .failure(Self.invalidType("model", expected: "a string", got: modelValue))
+            throw Self.invalidType("model", expected: "a string", got: modelValue)
         }
-        guard let model = modelValue?.string ?? deployment, !model.isEmpty else {
-            return .failure(Self.invalid("you must provide a model parameter"))
+        guard let model = modelValue?.string ?? head.captures["deployment"].map(String.init), !model.isEmpty else {
+            throw Self.invalid("you must provide a model parameter")
         }
-        sim.model = model
-        var parsed = ParsedRequest(sim: sim, model: model)
+        // Built in place from here on: a separate `SimRequest` copied in at the end would cost a copy
+        // of each of its strings.
+        var parsed = ParsedRequest(
+            sim: SimRequest(endpoint: head.endpoint, method: head.method, path: head.path, model: model, apiKey: head.apiKey),
+            model: model)
 
         switch head.endpoint {
         case .openaiChat, .azureChat:
-            guard let messages = root["messages"] else { return .failure(Self.missing("messages")) }
+            guard let messages = root["messages"] else { throw Self.missing("messages") }
             guard messages.kind == .array else {
-                return .failure(Self.invalidType("messages", expected: "an array", got: messages))
+                throw Self.invalidType("messages", expected: "an array", got: messages)
             }
             guard messages.count > 0 else {
-                return .failure(
-                    Self.invalid(
-                        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-                        param: "messages", code: "empty_array"))
+                throw Self.invalid(
+                    "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+                    param: "messages", code: "empty_array")
             }
             // `elements`, not `messages[i]`: the subscript walks the array from its start each time.
             for (i, message) in messages.elements.enumerated() {
                 guard message.kind == .object else {
-                    return .failure(Self.invalidType("messages[\(i)]", expected: "an object", got: message))
+                    throw Self.invalidType("messages[\(i)]", expected: "an object", got: message)
                 }
-                guard let role = message["role"]?.string else { return .failure(Self.missing("messages[\(i)].role")) }
+                guard let role = message["role"]?.string else { throw Self.missing("messages[\(i)].role") }
                 if role == "user", let content = message["content"] { parsed.echoSource = .openAI(content) }
             }
-            sim.promptTokens = Self.estimateTokens(bytes: messages.textLength) + 3 * messages.count
-            if let failure = readGenerationOptions(root, into: &sim, parsed: &parsed) { return .failure(failure) }
+            parsed.sim.promptTokens = Self.estimateTokens(bytes: messages.textLength) + 3 * messages.count
+            try readGenerationOptions(root, into: &parsed)
 
         case .openaiCompletions, .azureCompletions:
-            guard let prompt = root["prompt"] else { return .failure(Self.missing("prompt")) }
+            guard let prompt = root["prompt"] else { throw Self.missing("prompt") }
             let prompts = Self.prompts(prompt)
-            sim.promptTokens = prompts.tokens
+            parsed.sim.promptTokens = prompts.tokens
             parsed.echoSource = .openAI(prompt)
-            if let failure = readGenerationOptions(root, into: &sim, parsed: &parsed) { return .failure(failure) }
-            sim.choices *= prompts.count  // OpenAI answers n choices for each prompt of a batch
+            try readGenerationOptions(root, into: &parsed)
+            parsed.sim.choices *= prompts.count  // OpenAI answers n choices for each prompt of a batch
 
         case .openaiEmbeddings, .azureEmbeddings:
-            guard let input = root["input"] else { return .failure(Self.missing("input")) }
+            guard let input = root["input"] else { throw Self.missing("input") }
             switch input.kind {
             case .string:
                 parsed.inputHashes = [Self.hash(bytes: input.document.bytes[input.byteRange])]
@@ -82,74 +83,71 @@ public struct OpenAIDialect: Dialect {
                     for element in input.elements { parsed.inputHashes.append(Self.hash(bytes: element.document.bytes[element.byteRange])) }
                 }
             case .array:
-                return .failure(
-                    Self.invalid("'$.input' is invalid: it must not be an empty array.", param: "input"))
+                throw Self.invalid("'$.input' is invalid: it must not be an empty array.", param: "input")
             default:
-                return .failure(
-                    Self.invalid(
-                        "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
-                        param: "input"))
+                throw Self.invalid(
+                    "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+                    param: "input")
             }
-            sim.promptTokens = max(1, Self.prompts(input).tokens)
+            parsed.sim.promptTokens = max(1, Self.prompts(input).tokens)
             if let dimensions = root["dimensions"] {
                 guard let d = dimensions.int, d >= 1, d <= 3072 else {
-                    return .failure(Self.invalid("Invalid value for 'dimensions': must be between 1 and 3072.", param: "dimensions"))
+                    throw Self.invalid("Invalid value for 'dimensions': must be between 1 and 3072.", param: "dimensions")
                 }
                 parsed.dimensions = d
             }
             parsed.base64 = root["encoding_format"]?.string == "base64"
 
         case .openaiResponses:
-            guard let input = root["input"] else { return .failure(Self.missing("input")) }
-            sim.promptTokens = Self.estimateTokens(bytes: input.textLength + (root["instructions"]?.textLength ?? 0))
+            guard let input = root["input"] else { throw Self.missing("input") }
+            parsed.sim.promptTokens = Self.estimateTokens(bytes: input.textLength + (root["instructions"]?.textLength ?? 0))
             parsed.echoSource = .openAI(input)
             if let max = root["max_output_tokens"], !max.isNull {
                 guard let cap = max.int, cap >= 16 else {
-                    return .failure(
-                        Self.invalid(
-                            "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16.",
-                            param: "max_output_tokens", code: "integer_below_min_value"))
+                    throw Self.invalid(
+                        "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16.",
+                        param: "max_output_tokens", code: "integer_below_min_value")
                 }
-                sim.maxTokens = cap
+                parsed.sim.maxTokens = cap
             }
-            sim.stream = root["stream"]?.bool ?? false
+            parsed.sim.stream = root["stream"]?.bool ?? false
 
         default:
-            return .failure(error(.notFound(method: head.method, path: head.path)))
+            throw error(.notFound(method: head.method, path: head.path))
         }
-        parsed.sim = sim
-        return .success(parsed)
+        return parsed
     }
 
     /// `stream`, `stream_options`, `n`, `max_tokens` / `max_completion_tokens`.
-    private func readGenerationOptions(_ root: JSONValue, into sim: inout SimRequest, parsed: inout ParsedRequest)
-        -> ProviderError?
-    {
+    private func readGenerationOptions(_ root: JSONValue, into parsed: inout ParsedRequest) throws(ProviderError) {
         if let stream = root["stream"], !stream.isNull {
-            guard let flag = stream.bool else { return Self.invalidType("stream", expected: "a boolean", got: stream) }
-            sim.stream = flag
+            guard let flag = stream.bool else { throw Self.invalidType("stream", expected: "a boolean", got: stream) }
+            parsed.sim.stream = flag
         }
         if let options = root["stream_options"], !options.isNull {
-            guard sim.stream else {
-                return Self.invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: "stream_options")
+            guard parsed.sim.stream else {
+                throw Self.invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: "stream_options")
             }
             parsed.includeUsage = options["include_usage"]?.bool ?? false
         }
         if let n = root["n"], !n.isNull {
             guard let count = n.int, count >= 1, count <= 128 else {
-                return Self.invalid("Invalid 'n': must be an integer between 1 and 128.", param: "n")
+                throw Self.invalid("Invalid 'n': must be an integer between 1 and 128.", param: "n")
             }
-            sim.choices = count
+            parsed.sim.choices = count
         }
-        for key in ["max_completion_tokens", "max_tokens"] {
-            guard let value = root[key], !value.isNull else { continue }
-            guard let cap = value.int, cap >= 1 else {
-                return Self.invalid("Invalid '\(key)': integer below minimum value. Expected a value >= 1.", param: key)
-            }
-            sim.maxTokens = cap
-            break
+        // `max_completion_tokens` wins over the older `max_tokens`.
+        try readCap("max_completion_tokens", root, into: &parsed)
+        try readCap("max_tokens", root, into: &parsed)
+    }
+
+    /// A completion cap named `key`, if the body has one and no earlier cap was read.
+    private func readCap(_ key: String, _ root: JSONValue, into parsed: inout ParsedRequest) throws(ProviderError) {
+        guard parsed.sim.maxTokens == nil, let value = root[key], !value.isNull else { return }
+        guard let cap = value.int, cap >= 1 else {
+            throw Self.invalid("Invalid '\(key)': integer below minimum value. Expected a value >= 1.", param: key)
         }
-        return nil
+        parsed.sim.maxTokens = cap
     }
 
     // MARK: Helpers

@@ -6,7 +6,7 @@ extension OpenAIDialect {
     public func render(_ request: ParsedRequest, schedule: Schedule) -> Reply {
         var headers = Self.jsonHeaders
         if let quota = schedule.quota { headers.append(contentsOf: rateLimitHeaders(quota)) }
-        let text = TextGenerator(content: schedule.content, echo: request.echo)
+        let text = TextGenerator(content: schedule.content, for: request)
         switch request.sim.endpoint {
         case .openaiModels:
             return Reply(status: 200, headers: headers, body: .full(OpenAIModels.render(model: request.sim.model)))
@@ -62,7 +62,7 @@ struct Completion: Sendable {
     let finishReason: StaticString
     let text: TextGenerator
 
-    init(request: ParsedRequest, schedule: Schedule, text: TextGenerator, kind: Kind) {
+    init(request: borrowing ParsedRequest, schedule: borrowing Schedule, text: TextGenerator, kind: Kind) {
         self.kind = kind
         self.id = kind == .chat ? Identifiers.make("chatcmpl-", length: 29) : Identifiers.make("cmpl-", length: 29)
         self.created = Identifiers.now()

@@ -9,7 +9,7 @@ struct OpenAIResponse: Sendable {
     let maxOutputTokens: Int?
     let text: TextGenerator
 
-    init(request: ParsedRequest, tokens: Int, text: TextGenerator) {
+    init(request: borrowing ParsedRequest, tokens: Int, text: TextGenerator) {
         id = Identifiers.make("resp_", length: 48)
         messageID = Identifiers.make("msg_", length: 48)
         created = Identifiers.now()

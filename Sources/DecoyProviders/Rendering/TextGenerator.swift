@@ -17,13 +17,23 @@ struct TextGenerator: Sendable {
         mollit anim id est laborum.
         """.split(separator: " ").map(String.init)
 
-    /// `echo` is read only for `content: echo` (decoding the prompt costs as much as scanning it).
-    init(content: Behavior.Content, echo: @autoclosure () -> String?, offset: Int = 0) {
+    /// The text answering `request`, whose prompt is decoded only for `content: echo` (decoding it
+    /// costs as much as scanning it).
+    init(content: Behavior.Content, for request: borrowing ParsedRequest) {
+        if case .echo = content {
+            self.init(content: content, echo: request.echo)
+        } else {
+            self.init(content: content, echo: nil)
+        }
+    }
+
+    /// `echo` is the caller's words, for `content: echo`.
+    init(content: Behavior.Content, echo: String?, offset: Int = 0) {
         switch content {
         case .lorem:
             words = Self.lorem
         case .echo:
-            let split = (echo() ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            let split = (echo ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
             words = split.isEmpty ? Self.lorem : split
         case .fixed(let text):
             let split = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)

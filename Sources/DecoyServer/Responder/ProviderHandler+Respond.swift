@@ -26,7 +26,7 @@ extension ProviderHandler {
         /// Where to record the served latency, and when the request arrived; `nil` for answers not timed.
         var timing: Timing? = nil
 
-        init(reply: Reply, request: HTTP1Head, lease: Lease? = nil) {
+        init(reply: Reply, request: borrowing HTTP1Head, lease: Lease? = nil) {
             self.reply = reply
             self.keepAlive = request.keepAlive
             self.minorVersion = request.minorVersion

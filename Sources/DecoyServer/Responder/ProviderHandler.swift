@@ -123,18 +123,19 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func handle(_ event: HTTP1Parser.Event, _ context: ChannelHandlerContext) {
         switch event {
         case .head(let head):
-            var request = PendingRequest(head: head, router: shared.router)
-            if let length = head.contentLength, length > shared.maxBodyBytes { request.tooLarge = true }
+            // Built where it stays: moving a request in and out of `pending` costs a retain of each of
+            // its strings.
+            pending = PendingRequest(head: head, router: shared.router)
+            if let length = head.contentLength, length > shared.maxBodyBytes { pending!.tooLarge = true }
             if head.expectsContinue, head.hasBody, head.minorVersion >= 1 {
-                if request.tooLarge {
+                if pending!.tooLarge {
                     // Refused before the body is sent: the client may never send it, so this is the last answer.
-                    request.head.keepAlive = false
+                    pending!.head.keepAlive = false
                     readingDone = true
-                    return answer(request, context)
+                    return answer(pending.take()!, context)
                 }
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: HTTP1Response.continueLine)), promise: nil)
             }
-            pending = request
         case .body(var part):
             // In place: a copy of the request would copy its head and share the body being appended to.
             guard pending != nil, !pending!.tooLarge else { return }
@@ -249,17 +250,16 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
             method: method, path: request.path, query: request.query, endpoint: found.endpoint, captures: captures,
             apiKey: headers.apiKey)
         let body = request.body.map { Array($0.readableBytesView) } ?? []
-        // `parsed` stays a constant from here on (it is only borrowed, never copied); what the header
-        // forces goes into the engine's copy of the request.
-        let parsed: ParsedRequest
-        switch dialect.parse(head, body: body) {
-        case .success(let value): parsed = value
-        case .failure(let error):
+        // Changed in place and from here on only borrowed: a copy of the request costs a retain of each
+        // of its strings.
+        var parsed: ParsedRequest
+        do {
+            parsed = try dialect.parse(head, body: body)
+        } catch {
             return refuse(dialect.render(error), endpoint: found.endpoint, request, context)
         }
-        var sim = parsed.sim
         do {
-            sim.forced = try headers.forcedOutcome()
+            parsed.sim.forced = try headers.forcedOutcome()
         } catch {
             let bad = ProviderError(status: 400, message: error.message, type: "invalid_request_error", param: "x-decoy-fault")
             return refuse(dialect.render(bad), endpoint: found.endpoint, request, context)
@@ -267,7 +267,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
         let generation = currentGeneration()
         let now = NIODeadline.now().uptimeNanoseconds
         // Buckets run on the loop's clock: the same reading as `now` on a real loop, simulated time in tests.
-        let plan = generation.engine.plan(sim, headers: headers, nowNanos: Int64(context.eventLoop.now.uptimeNanoseconds))
+        let plan = generation.engine.plan(parsed.sim, headers: headers, nowNanos: Int64(context.eventLoop.now.uptimeNanoseconds))
         execute(plan, parsed: parsed, dialect: dialect, request: request.head, ledgers: generation.ledgers, nowNanos: now, context: context)
     }
 
