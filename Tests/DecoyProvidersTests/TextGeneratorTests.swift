@@ -18,4 +18,20 @@ import Testing
         let echo = TextGenerator(content: .echo, echo: "one two")
         #expect(echo.text(tokens: 3) == "one two one")
     }
+
+    /// What a body carries: the same JSON string whether cut from the lorem run or escaped word by word.
+    @Test(arguments: [0, 1, 16, 4095, 4096, 4097])
+    func theJSONLiteralIsTheTextEscaped(count: Int) {
+        for generator in [
+            TextGenerator(content: .lorem, echo: nil), TextGenerator(content: .fixed(#"say "hi"\ then"#), echo: nil),
+            TextGenerator(content: .echo, echo: "line\none"),
+        ] {
+            var fast: [UInt8] = []
+            generator.appendJSON(tokens: count, to: &fast)
+            var escaped: [UInt8] = []
+            escaped.append(jsonString: generator.text(tokens: count))
+            #expect(fast == escaped)
+            #expect(generator.utf8Count(tokens: count) == generator.text(tokens: count).utf8.count)
+        }
+    }
 }

@@ -37,6 +37,24 @@ import Testing
         #expect(Int(length.dropFirst("content-length: ".count)) == parts[1].utf8.count)
     }
 
+    /// The head writer: the status line, a reply's own fields minus framing ones in any case, and the
+    /// length written digit by digit.
+    @Test(arguments: [0, 7, 10, 680, 16_384, 1_000_000_007])
+    func theHeadCarriesTheLengthAndDropsFramingFieldsInAnyCase(length: Int) {
+        var buffer = ByteBuffer()
+        let fields = [
+            ("content-type", "application/json"), ("Content-Length", "1"), ("CONNECTION", "close"),
+            ("transfer-Encoding", "chunked"), ("x-request-id", "r"),
+        ]
+        HTTP1Response.writeHead(status: 200, minorVersion: 1, fields: fields, framing: .length(length), keepAlive: true, into: &buffer)
+        #expect(
+            String(buffer: buffer)
+                == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: r\r\ncontent-length: \(length)\r\n\r\n")
+        var refused = ByteBuffer()
+        HTTP1Response.writeHead(status: 429, minorVersion: 0, fields: [], framing: .length(0), keepAlive: false, into: &refused)
+        #expect(String(buffer: refused) == "HTTP/1.0 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+    }
+
     @Test func aStreamIsChunkedAndEndsWithTheLastChunk() throws {
         let connection = try Connection(profile: TestProfiles.fixed())
         try connection.post("/v1/chat/completions", TestProfiles.streamBody)

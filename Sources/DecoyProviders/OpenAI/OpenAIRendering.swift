@@ -52,7 +52,7 @@ extension OpenAIDialect {
 struct Completion: Sendable {
     enum Kind: Sendable { case chat, text }
     let kind: Kind
-    let id: String
+    let id: ResponseID
     let created: Int
     let model: String
     let promptTokens: Int
@@ -64,7 +64,7 @@ struct Completion: Sendable {
 
     init(request: borrowing ParsedRequest, schedule: borrowing Schedule, text: TextGenerator, kind: Kind) {
         self.kind = kind
-        self.id = kind == .chat ? Identifiers.make("chatcmpl-", length: 29) : Identifiers.make("cmpl-", length: 29)
+        self.id = kind == .chat ? ResponseID("chatcmpl-", length: 29) : ResponseID("cmpl-", length: 29)
         self.created = Identifiers.now()
         self.model = request.model
         self.promptTokens = request.sim.promptTokens
@@ -77,11 +77,10 @@ struct Completion: Sendable {
 
     /// The non-stream body.
     func render() -> [UInt8] {
-        let content = text.text(tokens: tokens)
         var out: [UInt8] = []
-        out.reserveCapacity(768 + choices * (content.utf8.count + 160) + model.utf8.count)
+        out.reserveCapacity(768 + choices * (text.utf8Count(tokens: tokens) + 160) + model.utf8.count)
         out.append("{\"id\":\"")
-        out.append(raw: id)
+        id.append(to: &out)
         out.append(kind == .chat ? "\",\"object\":\"chat.completion\",\"created\":" : "\",\"object\":\"text_completion\",\"created\":")
         out.append(int: created)
         out.append(",\"model\":")
@@ -93,11 +92,11 @@ struct Completion: Sendable {
                 out.append("{\"index\":")
                 out.append(int: index)
                 out.append(",\"message\":{\"role\":\"assistant\",\"content\":")
-                out.append(jsonString: content)
+                text.appendJSON(tokens: tokens, to: &out)
                 out.append(",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"")
             } else {
                 out.append("{\"text\":")
-                out.append(jsonString: content)
+                text.appendJSON(tokens: tokens, to: &out)
                 out.append(",\"index\":")
                 out.append(int: index)
                 out.append(",\"logprobs\":null,\"finish_reason\":\"")
@@ -117,7 +116,7 @@ struct Completion: Sendable {
     func chunkPrefix() -> [UInt8] {
         var out: [UInt8] = []
         out.append("data: {\"id\":\"")
-        out.append(raw: id)
+        id.append(to: &out)
         out.append(kind == .chat ? "\",\"object\":\"chat.completion.chunk\",\"created\":" : "\",\"object\":\"text_completion\",\"created\":")
         out.append(int: created)
         out.append(",\"model\":")

@@ -60,6 +60,23 @@ struct TextGenerator: Sendable {
         return out
     }
 
+    /// The first `count` tokens as a JSON string literal, appended to `out`: plain lorem straight
+    /// from `loremRun` (nothing in it needs escaping), anything else through `text(tokens:)`.
+    func appendJSON(tokens count: Int, to out: inout [UInt8]) {
+        guard isPlainLorem, count < Self.loremRunEnds.count else { return out.append(jsonString: text(tokens: count)) }
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: Self.loremRunBytes[..<Self.loremRunEnds[count]])
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The UTF-8 length of the first `count` tokens, for sizing a buffer.
+    func utf8Count(tokens count: Int) -> Int {
+        if isPlainLorem, count < Self.loremRunEnds.count { return Self.loremRunEnds[count] }
+        return text(tokens: count).utf8.count
+    }
+
+    private static let loremRunBytes = Array(loremRun.utf8)
+
     /// Lorem's first 4,096 tokens joined, and where token `i` ends (`loremRunEnds[0]` is 0), so the
     /// common case of `text(tokens:)` is one copy rather than a join.
     private static let (loremRun, loremRunEnds): (String, [Int]) = {

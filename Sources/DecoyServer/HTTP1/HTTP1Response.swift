@@ -20,7 +20,11 @@ enum HTTP1Response {
     ) {
         buffer.writeStaticString("HTTP/1.")
         buffer.writeInteger(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: minorVersion))
-        buffer.writeBytes(statusLine(status))
+        if status == 200 {
+            buffer.writeStaticString(" 200 OK\r\n")  // most answers: no lookup
+        } else {
+            buffer.writeBytes(statusLine(status))
+        }
         for (name, value) in fields where !isFraming(name) {
             buffer.writeString(name)
             buffer.writeStaticString(": ")
@@ -30,7 +34,7 @@ enum HTTP1Response {
         switch framing {
         case .length(let length):
             buffer.writeStaticString("content-length: ")
-            buffer.writeString(String(length))
+            writeDecimal(length, into: &buffer)
             buffer.writeStaticString("\r\n")
         case .chunked:
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
@@ -73,13 +77,36 @@ enum HTTP1Response {
         statusLines.indices.contains(status) ? statusLines[status] : Array(" \(status) Unknown\r\n".utf8)
     }
 
-    private static func isFraming(_ name: String) -> Bool {
-        switch name.utf8.first {
-        case UInt8(ascii: "c"), UInt8(ascii: "C"), UInt8(ascii: "t"), UInt8(ascii: "T"):
-            let lowered = name.lowercased()
-            return lowered == "content-length" || lowered == "connection" || lowered == "transfer-encoding"
-        default:
-            return false
+    /// `content-length`, `connection` or `transfer-encoding`, in any case.
+    static func isFraming(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 14: equalsIgnoringCase(name, "content-length")
+        case 10: equalsIgnoringCase(name, "connection")
+        case 17: equalsIgnoringCase(name, "transfer-encoding")
+        default: false
         }
+    }
+
+    /// ASCII case-insensitive equality with a lowercase literal, without building a lowered copy.
+    private static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return name.utf8.elementsEqual(expected) { byte, wanted in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
+        }
+    }
+
+    /// A non-negative decimal, digit by digit: no `String` in between.
+    private static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: any Int
+        var remaining = value.magnitude
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { out in
+            repeat {
+                out[23 - count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
+                remaining /= 10
+                count += 1
+            } while remaining > 0
+        }
+        withUnsafeBytes(of: &digits) { _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[(24 - count)...])) }
     }
 }
