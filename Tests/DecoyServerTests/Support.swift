@@ -18,15 +18,15 @@ struct Connection {
     /// `remote` is the client's address as the server sees it; an `EmbeddedChannel` sends nothing anywhere.
     init(
         profile: Profile, maxBodyBytes: Int = 8 << 20, admin: AdminSettings = AdminSettings(),
-        remote: String = "127.0.0.1", shared: ServerContext? = nil
+        remote: String = "127.0.0.1", shared: ServerContext? = nil,
+        configuration: DecoyServer.Configuration = DecoyServer.Configuration()
     ) throws {
         channel = EmbeddedChannel()
         let shared =
             shared
             ?? ServerContext(profile: profile, maxBodyBytes: maxBodyBytes, admin: admin, logger: Logger(label: "test"))
         self.shared = shared
-        try DecoyServer.configureConnection(
-            channel.pipeline.syncOperations, shared: shared, configuration: DecoyServer.Configuration())
+        try DecoyServer.configureConnection(channel.pipeline.syncOperations, shared: shared, configuration: configuration)
         try channel.connect(to: SocketAddress(ipAddress: remote, port: 40000)).wait()
     }
 

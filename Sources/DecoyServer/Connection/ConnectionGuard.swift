@@ -4,9 +4,10 @@ import NIOCore
 ///
 /// Sits in front of `ProviderHandler`, so it sees the first raw byte of each request; the handler,
 /// made with it on the same loop, tells it directly when a request has been read whole and when its
-/// response is done (no event through the pipeline per request). Per request it only notes the time;
-/// one check timer per connection, every quarter of the shorter timeout, closes what has overstayed
-/// (so a timeout fires up to a quarter late).
+/// response is done (no event through the pipeline per request). Per request it only notes the state,
+/// without reading the clock: one check timer per connection, every quarter of the shorter timeout,
+/// counts the checks a state has lasted and closes what has overstayed (so a timeout fires up to a
+/// quarter late, never early).
 final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -24,8 +25,9 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     private let idleTimeout: TimeAmount
     private let checkEvery: TimeAmount
     private(set) var state = State.idle
-    /// When the current state began.
-    private var since = NIODeadline.now()
+    /// Checks since the current state began: the first may come at once, so after `n` checks the
+    /// state has lasted more than `n - 1` check intervals.
+    private var checks = 0
     private var timer: Scheduled<Void>?
 
     init(requestTimeout: TimeAmount, idleTimeout: TimeAmount) {
@@ -63,12 +65,12 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     private func enter(_ next: State) {
         state = next
-        since = .now()
+        checks = 0
     }
 
     private func start(_ context: ChannelHandlerContext) {
         guard timer == nil else { return }
-        since = .now()
+        checks = 0
         schedule(context)
     }
 
@@ -85,7 +87,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             case .reading: requestTimeout
             case .busy: nil
             }
-        if let limit, NIODeadline.now() - since >= limit {
+        checks += 1
+        if let limit, checkEvery * (checks - 1) >= limit {
             timer = nil
             context.close(promise: nil)
         } else {
