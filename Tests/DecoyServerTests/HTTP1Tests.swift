@@ -53,6 +53,9 @@ import Testing
         var refused = ByteBuffer()
         HTTP1Response.writeHead(status: 429, minorVersion: 0, fields: [], framing: .length(0), keepAlive: false, into: &refused)
         #expect(String(buffer: refused) == "HTTP/1.0 429 Too Many Requests\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        var odd = ByteBuffer()
+        HTTP1Response.writeHead(status: 999, minorVersion: 1, fields: [], framing: .chunked, keepAlive: true, into: &odd)
+        #expect(String(buffer: odd) == "HTTP/1.1 999 Unknown\r\ntransfer-encoding: chunked\r\n\r\n")
     }
 
     @Test func aStreamIsChunkedAndEndsWithTheLastChunk() throws {

@@ -14,39 +14,50 @@ enum HTTP1Response {
 
     /// Status line, fields, framing and connection fields, and the empty line. `fields` may not set
     /// `content-length`, `transfer-encoding` or `connection`: those come from `framing` and `keepAlive`.
+    ///
+    /// Written through one unsafe view of the buffer, sized first: a `ByteBuffer` write per piece
+    /// costs an exclusivity check each, a dozen an answer.
     static func writeHead(
         status: Int, minorVersion: Int, fields: [(String, String)], framing: Framing, keepAlive: Bool,
         into buffer: inout ByteBuffer
     ) {
-        buffer.writeStaticString("HTTP/1.")
-        buffer.writeInteger(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: minorVersion))
-        if status == 200 {
-            buffer.writeStaticString(" 200 OK\r\n")  // most answers: no lookup
-        } else {
-            buffer.writeBytes(statusLine(status))
+        // `HTTP/1.x`, a status line (the longest reason is 31 bytes), `content-length: ` with up to
+        // 20 digits or `transfer-encoding: chunked`, `connection: keep-alive`, line ends.
+        var size = 8 + 48 + 38 + 24 + 2
+        for (name, value) in fields { size += name.utf8.count + value.utf8.count + 4 }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var out = ByteWriter(raw)
+            out.append("HTTP/1.")
+            out.append(byte: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: minorVersion))
+            if status == 200 {
+                out.append(" 200 OK\r\n")  // most answers: no lookup
+            } else {
+                out.append(bytes: statusLine(status))
+            }
+            for (name, value) in fields where !isFraming(name) {
+                out.append(name)
+                out.append(": ")
+                out.append(value)
+                out.append("\r\n")
+            }
+            switch framing {
+            case .length(let length):
+                out.append("content-length: ")
+                out.append(decimal: length)
+                out.append("\r\n")
+            case .chunked:
+                out.append("transfer-encoding: chunked\r\n")
+            case .close:
+                break
+            }
+            if !keepAlive {
+                out.append("connection: close\r\n")
+            } else if minorVersion == 0 {
+                out.append("connection: keep-alive\r\n")
+            }
+            out.append("\r\n")
+            return out.count
         }
-        for (name, value) in fields where !isFraming(name) {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
-        switch framing {
-        case .length(let length):
-            buffer.writeStaticString("content-length: ")
-            writeDecimal(length, into: &buffer)
-            buffer.writeStaticString("\r\n")
-        case .chunked:
-            buffer.writeStaticString("transfer-encoding: chunked\r\n")
-        case .close:
-            break
-        }
-        if !keepAlive {
-            buffer.writeStaticString("connection: close\r\n")
-        } else if minorVersion == 0 {
-            buffer.writeStaticString("connection: keep-alive\r\n")
-        }
-        buffer.writeStaticString("\r\n")
     }
 
     /// One chunk of a chunked body (nothing for empty bytes: an empty chunk would end the body).
@@ -94,19 +105,54 @@ enum HTTP1Response {
             (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
         }
     }
+}
+
+/// Appends bytes to raw memory sized beforehand (`HTTP1Response.writeHead` counts what it writes).
+private struct ByteWriter {
+    private let base: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(_ base: UnsafeMutableRawBufferPointer) { self.base = base }
+
+    mutating func append(byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ text: StaticString) {
+        append(bytes: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func append(bytes: UnsafeRawBufferPointer) {
+        precondition(count + bytes.count <= base.count, "the head was sized too small")
+        UnsafeMutableRawBufferPointer(rebasing: base[count...]).copyMemory(from: bytes)
+        count += bytes.count
+    }
+
+    mutating func append(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append(bytes: $0) }
+    }
+
+    mutating func append(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ append(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            for byte in text.utf8 { append(byte: byte) }
+        }
+    }
 
     /// A non-negative decimal, digit by digit: no `String` in between.
-    private static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: any Int
-        var remaining = value.magnitude
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { out in
-            repeat {
-                out[23 - count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
-                remaining /= 10
-                count += 1
-            } while remaining > 0
+    mutating func append(decimal value: Int) {
+        var digits = 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
         }
-        withUnsafeBytes(of: &digits) { _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[(24 - count)...])) }
+        precondition(count + digits <= base.count, "the head was sized too small")
+        rest = value.magnitude
+        for i in stride(from: count + digits - 1, through: count, by: -1) {
+            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        count += digits
     }
 }
