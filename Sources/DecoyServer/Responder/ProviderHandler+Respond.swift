@@ -191,7 +191,7 @@ extension ProviderHandler {
         let keepAlive = answer.keepAlive && !quiescing
         switch reply.body {
         case .full(let bytes):
-            var out = context.channel.allocator.buffer(capacity: Self.headCapacity(reply) + bytes.count)
+            var out = allocator.buffer(capacity: Self.headCapacity(reply) + bytes.count)
             HTTP1Response.writeHead(
                 status: reply.status, minorVersion: answer.minorVersion, fields: reply.headers,
                 framing: .length(bytes.count), keepAlive: keepAlive, into: &out)
@@ -207,7 +207,7 @@ extension ProviderHandler {
             finish(out, lease: answer.lease, keepAlive: keepAlive, context)
         case .stream(let stream):
             let chunked = answer.minorVersion >= 1
-            var out = context.channel.allocator.buffer(capacity: Self.headCapacity(reply) + 512)
+            var out = allocator.buffer(capacity: Self.headCapacity(reply) + 512)
             HTTP1Response.writeHead(
                 status: reply.status, minorVersion: answer.minorVersion, fields: reply.headers,
                 framing: chunked ? .chunked : .close, keepAlive: keepAlive && chunked, into: &out)
@@ -256,7 +256,7 @@ extension ProviderHandler {
                     }
                     response.timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(gap)) {
                         guard let response = self.active else { return }
-                        var next = context.channel.allocator.buffer(capacity: event.bytes.count + 16)
+                        var next = self.allocator.buffer(capacity: event.bytes.count + 16)
                         self.frame(event.bytes, response, into: &next)
                         self.pump(next, context)
                     }

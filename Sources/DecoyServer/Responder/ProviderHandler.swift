@@ -50,6 +50,10 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The connection's guard, in front of this handler on the same loop.
     let timeouts: ConnectionGuard
 
+    /// Where answers are written: the default allocator, as the channel's own is (Decoy configures no
+    /// other); held here so an answer does not ask the channel for it.
+    let allocator = ByteBufferAllocator()
+
     init(shared: ServerContext, timeouts: ConnectionGuard) {
         self.shared = shared
         self.timeouts = timeouts
@@ -134,7 +138,7 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
                     readingDone = true
                     return answer(pending.take()!, context)
                 }
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: HTTP1Response.continueLine)), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(allocator.buffer(bytes: HTTP1Response.continueLine)), promise: nil)
             }
         case .body(var part):
             // In place: a copy of the request would copy its head and share the body being appended to.
