@@ -28,25 +28,67 @@ struct HTTP1Head {
     }
 }
 
-/// Header fields in arrival order, names lowercased as read; looked up by name in any case.
+/// Header fields in arrival order; looked up by name in any case. Kept as the bytes read, names
+/// lowercased, with where each name and value lie: a field becomes a `String` only when looked up
+/// (a request carries half a dozen fields and the server reads two or three).
 struct HTTP1Fields: HeaderSource {
-    private(set) var pairs: [(name: String, value: String)] = []
+    private var bytes: [UInt8] = []
+    private var spans: [Span] = []
+
+    /// A field's name and value in `bytes`.
+    private struct Span {
+        var nameStart: Int32
+        var valueStart: Int32
+        var valueEnd: Int32
+    }
 
     init() {}
 
-    /// Room for `capacity` fields, so a typical head costs one allocation rather than one per doubling.
-    init(capacity: Int) {
-        pairs.reserveCapacity(capacity)
+    /// Room for `fields` fields and `bytes` bytes of them, so a typical head costs two allocations.
+    init(capacity fields: Int, bytes: Int) {
+        spans.reserveCapacity(fields)
+        self.bytes.reserveCapacity(bytes)
+    }
+
+    var count: Int { spans.count }
+
+    /// Adds a field; `name` is stored lowercased.
+    mutating func append(name: some Collection<UInt8>, value: some Collection<UInt8>) {
+        let nameStart = Int32(bytes.count)
+        for byte in name { bytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) }
+        let valueStart = Int32(bytes.count)
+        bytes.append(contentsOf: value)
+        spans.append(Span(nameStart: nameStart, valueStart: valueStart, valueEnd: Int32(bytes.count)))
     }
 
     mutating func append(name: String, value: String) {
-        pairs.append((name, value))
+        append(name: name.utf8, value: value.utf8)
     }
 
     /// The first value of a field, by case-insensitive name.
     func first(_ name: String) -> String? {
-        let key = name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? name.lowercased() : name
-        for pair in pairs where pair.name == key { return pair.value }
-        return nil
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { bytes in
+                for span in spans {
+                    let start = Int(span.nameStart)
+                    let end = Int(span.valueStart)
+                    guard end - start == wanted.count else { continue }
+                    var equal = true
+                    for i in 0..<wanted.count {
+                        let byte = wanted[i]
+                        let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                        if bytes[start + i] != lowered {
+                            equal = false
+                            break
+                        }
+                    }
+                    if equal {
+                        return String(decoding: UnsafeBufferPointer(rebasing: bytes[end..<Int(span.valueEnd)]), as: UTF8.self)
+                    }
+                }
+                return nil
+            }
+        }
     }
 }

@@ -161,32 +161,34 @@ struct HTTP1Parser {
         guard let first = try lines.next() else { throw .malformed("empty request") }
         let line = try requestLine(first)
         var head = HTTP1Head(
-            method: line.method, target: line.target, minorVersion: line.minor, fields: HTTP1Fields(capacity: 16),
-            keepAlive: line.minor >= 1)
+            method: line.method, target: line.target, minorVersion: line.minor,
+            fields: HTTP1Fields(capacity: 16, bytes: bytes.count), keepAlive: line.minor >= 1)
         var close = false
         var keepAlive = false
         while let field = try lines.next(), !field.isEmpty {
             let (name, value) = try Self.field(field)
-            switch name {
-            case "content-length":
-                guard let length = Self.decimal(value) else { throw .malformed("invalid content-length '\(value)'") }
+            // Only the framing and connection fields are read here, and only they become strings.
+            switch name.count {
+            case 14 where name.equalsLowercased("content-length"):
+                guard let length = Self.decimal(value) else { throw .malformed("invalid content-length '\(Self.text(value))'") }
                 if let earlier = head.contentLength, earlier != length { throw .malformed("conflicting content-length headers") }
                 head.contentLength = length
-            case "transfer-encoding":
+            case 17 where name.equalsLowercased("transfer-encoding"):
                 // Only `chunked` alone: a coding Decoy cannot undo, or chunked twice, is refused.
-                let codings = value.lowercased().split(separator: ",").map { $0.trimmingWhitespace }
-                guard codings == ["chunked"] else { throw .malformed("unsupported transfer-encoding '\(value)'") }
+                let text = Self.text(value)
+                let codings = text.lowercased().split(separator: ",").map { $0.trimmingWhitespace }
+                guard codings == ["chunked"] else { throw .malformed("unsupported transfer-encoding '\(text)'") }
                 head.chunked = true
-            case "connection":
-                for token in value.lowercased().split(separator: ",") {
+            case 10 where name.equalsLowercased("connection"):
+                for token in Self.text(value).lowercased().split(separator: ",") {
                     switch token.trimmingWhitespace {
                     case "close": close = true
                     case "keep-alive": keepAlive = true
                     default: break
                     }
                 }
-            case "expect":
-                head.expectsContinue = value.lowercased() == "100-continue"
+            case 6 where name.equalsLowercased("expect"):
+                head.expectsContinue = Self.text(value).lowercased() == "100-continue"
             default:
                 break
             }
@@ -215,8 +217,8 @@ struct HTTP1Parser {
         return (String(decoding: method, as: UTF8.self), String(decoding: target, as: UTF8.self), Int(digit - UInt8(ascii: "0")))
     }
 
-    /// `name: value`, the name lowercased, the value without surrounding whitespace.
-    private static func field(_ line: UnsafeRawBufferPointer) throws(Failure) -> (String, String) {
+    /// `name: value`: the name as sent, the value without surrounding whitespace, both checked.
+    private static func field(_ line: UnsafeRawBufferPointer) throws(Failure) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         guard let first = line.first, first != .space, first != .tab else { throw .malformed("obsolete line folding") }
         guard let colon = line.firstIndex(of: .colon), colon > 0 else { throw .malformed("header line without a colon") }
         let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
@@ -229,19 +231,22 @@ struct HTTP1Parser {
         guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == .tab }) else {
             throw .malformed("invalid character in header value")
         }
-        let lowered = String(unsafeUninitializedCapacity: name.count) { out in
-            for (i, byte) in name.enumerated() {
-                out[i] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            }
-            return name.count
-        }
-        return (lowered, String(decoding: value, as: UTF8.self))
+        return (name, value)
     }
 
-    private static func decimal(_ text: String) -> Int? {
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else { return nil }
-        return Int(text)
+    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Digits only, at most 18 of them (no sign, no spaces: RFC 9110's `1*DIGIT`).
+    private static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     // MARK: - Chunked bodies
@@ -308,6 +313,16 @@ extension UnsafeRawBufferPointer {
         guard from < count, let base = baseAddress else { return nil }
         guard let found = memchr(base + from, Int32(byte), count - from) else { return nil }
         return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// Equal to `lowercase` ignoring ASCII case.
+    fileprivate func equalsLowercased(_ lowercase: StaticString) -> Bool {
+        guard count == lowercase.utf8CodeUnitCount else { return false }
+        for i in 0..<count {
+            let byte = self[i]
+            if (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) != lowercase.utf8Start[i] { return false }
+        }
+        return true
     }
 
     fileprivate var trimmingCR: UnsafeRawBufferPointer {
