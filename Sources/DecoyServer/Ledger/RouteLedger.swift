@@ -143,7 +143,14 @@ enum Series {
         let now = nowNanos / 1_000_000_000 + 1
         var admitted: [UInt64] = []
         var refused: [UInt64] = []
-        for second in (now + 1 - UInt64(seconds))...now {
+        for back in (0..<UInt64(seconds)).reversed() {
+            // Seconds before the clock's first (a machine up for less than five minutes) are zeros.
+            guard now > back else {
+                admitted.append(0)
+                refused.append(0)
+                continue
+            }
+            let second = now - back
             let slot = base + Int(second % UInt64(seconds)) * 3
             let live = counters.load(slot) == second
             admitted.append(live ? counters.load(slot + 1) : 0)
