@@ -22,16 +22,28 @@ enum LatencyBuckets {
     /// Upper bounds in seconds.
     static let prometheus: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
+    /// The fine bucket `micros` falls in: the first whose upper bound it does not pass (a binary
+    /// search of `fine`: no logarithm a request).
     static func fineIndex(micros: UInt64) -> Int {
-        let value = Double(micros)
-        guard value > 100 else { return 0 }
-        let index = Int((log(value / 100) / log(factor)).rounded(.up))
-        return min(index, fine.count)
+        firstBound(notBelow: Double(micros), in: fine)
     }
 
+    /// The Prometheus bucket, by the same rule (`le` is inclusive).
     static func prometheusIndex(micros: UInt64) -> Int {
-        let seconds = Double(micros) / 1e6
-        return prometheus.firstIndex { seconds <= $0 } ?? prometheus.count
+        firstBound(notBelow: Double(micros), in: prometheusMicros)
+    }
+
+    private static let prometheusMicros = prometheus.map { $0 * 1e6 }
+
+    /// The first index whose bound is at least `value`; `bounds.count` when none is.
+    private static func firstBound(notBelow value: Double, in bounds: [Double]) -> Int {
+        var low = 0
+        var high = bounds.count
+        while low < high {
+            let middle = (low + high) / 2
+            if bounds[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Quantiles in seconds by linear interpolation inside the bucket that holds each.

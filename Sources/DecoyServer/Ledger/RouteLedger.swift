@@ -24,10 +24,9 @@ final class RouteLedger: Sendable {
     let name: String
     let counters: AtomicCounters
 
-    // Layout of `counters`.
-    static let received = 0
+    // Layout of `counters`: index 0 and 7 are unused (what was received is the sum of the outcomes,
+    // how many latencies were recorded the sum of the fine buckets: two atomics fewer a request).
     static let latencySumMicros = 6
-    static let latencyCount = 7
     static let statusBase = 8
     static let statusSlots = 203  // 200, 400…599, reset, stall
     static let endpoints = Endpoint.allCases
@@ -43,7 +42,6 @@ final class RouteLedger: Sendable {
 
     /// Counts a request's outcome with its status (`special` for a reset or a stall).
     func record(_ outcome: Outcome, endpoint: Endpoint?, status: Int, special: Special? = nil, nowNanos: UInt64) {
-        counters.add(Self.received)
         counters.add(outcome.rawValue)
         if let endpoint, let slot = Self.slot(status: status, special: special) {
             counters.add(Self.statusBase + Self.endpointIndex(endpoint) * Self.statusSlots + slot)
@@ -59,13 +57,12 @@ final class RouteLedger: Sendable {
     func recordLatency(nanos: UInt64) {
         let micros = nanos / 1000
         counters.add(Self.latencySumMicros, micros)
-        counters.add(Self.latencyCount)
         counters.add(Self.fineBase + LatencyBuckets.fineIndex(micros: micros))
         counters.add(Self.promBase + LatencyBuckets.prometheusIndex(micros: micros))
     }
 
     func count(_ outcome: Outcome) -> UInt64 { counters.load(outcome.rawValue) }
-    var received: UInt64 { counters.load(Self.received) }
+    var received: UInt64 { Outcome.allCases.reduce(0) { $0 + count($1) } }
 
     /// Non-zero counts by endpoint id and status label.
     func statusCounts() -> [(endpoint: Endpoint, status: String, count: UInt64)] {
@@ -85,7 +82,7 @@ final class RouteLedger: Sendable {
         return LatencyBuckets.quantiles(qs, counts: counts)
     }
 
-    var latencyCount: UInt64 { counters.load(Self.latencyCount) }
+    var latencyCount: UInt64 { (0...LatencyBuckets.fine.count).reduce(0) { $0 + counters.load(Self.fineBase + $1) } }
     var latencySumSeconds: Double { Double(counters.load(Self.latencySumMicros)) / 1e6 }
 
     /// Cumulative Prometheus bucket counts, `+Inf` last.
