@@ -68,7 +68,7 @@ public final class Engine: Sendable {
         let index = state.requests.wrappingAdd(1, ordering: .relaxed).oldValue
         var rng = SplitMix64(seed: seed, stream: state.stream, index: index)
         // `state.behavior` read in place each time: a local copy would retain each of its distributions.
-        var schedule = Schedule(routeName: state.route.name)
+        var schedule = Schedule()
         schedule.routeIndex = state.index
         schedule.firstByteNanos = nanoseconds(state.behavior.firstByte.sample(using: &rng))
         var tokens = max(1, wholeCount(state.behavior.completionTokens.sample(using: &rng)))

@@ -39,24 +39,21 @@ public struct Schedule: Sendable {
     public var gaps: GapSampler
     /// The quota state to report in `x-ratelimit-*` headers, if the route has a limit.
     public var quota: QuotaStatus?
-    /// The route that served the request, for the ledger and logs.
-    public var routeName: String
     /// Released when the response is complete or the connection goes away.
     public var lease: Lease?
     /// What the generated text says, from the route's `response.content`.
     public var content: Behavior.Content = .lorem
-    /// The route's position in `Engine.routeNames`, for the ledger.
+    /// The route that served the request: its position in `Engine.routeNames`, for the ledger.
     public var routeIndex: Int = 0
 
     public init(
         firstByteNanos: Int64 = 0, completionTokens: Int = 16, gaps: GapSampler = GapSampler(),
-        quota: QuotaStatus? = nil, routeName: String = "", lease: Lease? = nil
+        quota: QuotaStatus? = nil, lease: Lease? = nil
     ) {
         self.firstByteNanos = firstByteNanos
         self.completionTokens = completionTokens
         self.gaps = gaps
         self.quota = quota
-        self.routeName = routeName
         self.lease = lease
     }
 

@@ -50,25 +50,31 @@ public struct JSONValue: Sendable, CustomStringConvertible {
     /// The member named `key` of an object (the last one if the key repeats, as Python's `json` and most
     /// parsers resolve duplicates), or nil. Keys are compared by their decoded UTF-8, without normalisation.
     public subscript(key: String) -> JSONValue? {
+        // The key's bytes in place (no copy of the string, no retain of it); `withUTF8` for the rare
+        // string without contiguous UTF-8.
+        let found: Int?? = key.utf8.withContiguousStorageIfAvailable { member(named: $0) }
+        if let found { return found.map { JSONValue(document: document, index: $0) } }
         var key = key
-        // One pass over raw buffers: the request path looks up a dozen keys, and going through the
-        // arrays would retain and release them at every member.
-        let found: Int? = key.withUTF8 { wanted in
-            document.tokens.withUnsafeBufferPointer { tokens in
-                document.bytes.withUnsafeBufferPointer { bytes in
-                    let object = tokens[index]
-                    guard object.kind == .object else { return nil }
-                    var found: Int?
-                    var keyIndex = index + 1
-                    for _ in 0..<object.count {
-                        if Self.keyMatches(tokens[keyIndex], wanted, in: bytes) { found = keyIndex + 1 }
-                        keyIndex = Int(tokens[keyIndex + 1].next)
-                    }
-                    return found
+        return key.withUTF8 { member(named: $0) }.map { JSONValue(document: document, index: $0) }
+    }
+
+    /// The index of the value of the last member named `wanted`. One pass over raw buffers: the
+    /// request path looks up a dozen keys, and going through the arrays would retain and release
+    /// them at every member.
+    private func member(named wanted: UnsafeBufferPointer<UInt8>) -> Int? {
+        document.tokens.withUnsafeBufferPointer { tokens in
+            document.bytes.withUnsafeBufferPointer { bytes in
+                let object = tokens[index]
+                guard object.kind == .object else { return nil }
+                var found: Int?
+                var keyIndex = index + 1
+                for _ in 0..<object.count {
+                    if Self.keyMatches(tokens[keyIndex], wanted, in: bytes) { found = keyIndex + 1 }
+                    keyIndex = Int(tokens[keyIndex + 1].next)
                 }
+                return found
             }
         }
-        return found.map { JSONValue(document: document, index: $0) }
     }
 
     /// The element at `position` of an array, or nil when out of range or not an array. Walks the
