@@ -11,6 +11,15 @@ import Testing
 @Suite struct AdminTests {
     static let limited = TestProfiles.fixed(limit: Limit(rpm: 60, burst: .count(3)))
 
+    @Test func theAdminAPIOwnsItsPathsAndNoOthers() {
+        for path in ["/metrics", "/_decoy", "/_decoy/", "/_decoy/stats", "/_decoy/reset"] {
+            #expect(AdminAPI.owns(path[...]), "\(path)")
+        }
+        for path in ["/", "/metricsx", "/metrics/", "/_decoyx", "/_deco", "/v1/chat/completions", "/x/_decoy/stats"] {
+            #expect(!AdminAPI.owns(path[...]), "\(path)")
+        }
+    }
+
     @Test func ledgerCountsEveryOutcome() throws {
         let connection = try Connection(profile: Self.limited)
         for _ in 0..<5 {

@@ -13,7 +13,9 @@ struct AdminAPI {
 
     /// Whether a path belongs to the admin API rather than to a provider.
     static func owns(_ path: Substring) -> Bool {
-        path == "/metrics" || path == "/_decoy" || path.hasPrefix("/_decoy/")
+        // By UTF-8 byte: asked of every request, and `hasPrefix` on a `Substring` walks `Character`s.
+        let bytes = path.utf8
+        return bytes.elementsEqual("/metrics".utf8) || (bytes.starts(with: "/_decoy".utf8) && (bytes.count == 7 || bytes.dropFirst(7).first == UInt8(ascii: "/")))
     }
 
     func respond(
