@@ -50,12 +50,10 @@ struct HTTP1Fields: HeaderSource {
         self.bytes.reserveCapacity(bytes)
     }
 
-    var count: Int { spans.count }
-
     /// Adds a field; `name` is stored lowercased.
     mutating func append(name: some Collection<UInt8>, value: some Collection<UInt8>) {
         let nameStart = Int32(bytes.count)
-        for byte in name { bytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) }
+        for byte in name { bytes.append(byte.lowercasedASCII) }
         let valueStart = Int32(bytes.count)
         bytes.append(contentsOf: value)
         spans.append(Span(nameStart: nameStart, valueStart: valueStart, valueEnd: Int32(bytes.count)))
@@ -76,9 +74,7 @@ struct HTTP1Fields: HeaderSource {
                     guard end - start == wanted.count else { continue }
                     var equal = true
                     for i in 0..<wanted.count {
-                        let byte = wanted[i]
-                        let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                        if bytes[start + i] != lowered {
+                        if bytes[start + i] != wanted[i].lowercasedASCII {
                             equal = false
                             break
                         }
@@ -90,5 +86,12 @@ struct HTTP1Fields: HeaderSource {
                 return nil
             }
         }
+    }
+}
+
+extension UInt8 {
+    /// The byte with ASCII `A`–`Z` made lowercase: header names compare in any case.
+    var lowercasedASCII: UInt8 {
+        self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
     }
 }

@@ -319,8 +319,7 @@ extension UnsafeRawBufferPointer {
     fileprivate func equalsLowercased(_ lowercase: StaticString) -> Bool {
         guard count == lowercase.utf8CodeUnitCount else { return false }
         for i in 0..<count {
-            let byte = self[i]
-            if (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) != lowercase.utf8Start[i] { return false }
+            if self[i].lowercasedASCII != lowercase.utf8Start[i] { return false }
         }
         return true
     }

@@ -101,9 +101,7 @@ enum HTTP1Response {
     /// ASCII case-insensitive equality with a lowercase literal, without building a lowered copy.
     private static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
         let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        return name.utf8.elementsEqual(expected) { byte, wanted in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
-        }
+        return name.utf8.elementsEqual(expected) { byte, wanted in byte.lowercasedASCII == wanted }
     }
 }
 
