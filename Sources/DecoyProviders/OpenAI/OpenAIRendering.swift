@@ -77,8 +77,9 @@ struct Completion: Sendable {
 
     /// The non-stream body.
     func render() -> [UInt8] {
+        let content = text.jsonLiteral(tokens: tokens)
         var out: [UInt8] = []
-        out.reserveCapacity(768 + choices * (text.utf8Count(tokens: tokens) + 160) + model.utf8.count)
+        out.reserveCapacity(768 + choices * (content.count + 160) + model.utf8.count)
         out.append("{\"id\":\"")
         id.append(to: &out)
         out.append(kind == .chat ? "\",\"object\":\"chat.completion\",\"created\":" : "\",\"object\":\"text_completion\",\"created\":")
@@ -92,11 +93,11 @@ struct Completion: Sendable {
                 out.append("{\"index\":")
                 out.append(int: index)
                 out.append(",\"message\":{\"role\":\"assistant\",\"content\":")
-                text.appendJSON(tokens: tokens, to: &out)
+                content.append(to: &out)
                 out.append(",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"")
             } else {
                 out.append("{\"text\":")
-                text.appendJSON(tokens: tokens, to: &out)
+                content.append(to: &out)
                 out.append(",\"index\":")
                 out.append(int: index)
                 out.append(",\"logprobs\":null,\"finish_reason\":\"")

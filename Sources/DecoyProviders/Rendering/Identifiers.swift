@@ -13,11 +13,6 @@ enum Identifiers {
     private static let processSalt = UInt64.random(in: .min ... .max)
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
-    /// Appends `prefix` and `length` random base-62 characters.
-    static func append(id prefix: StaticString, length: Int, to out: inout [UInt8]) {
-        ResponseID(prefix, length: length).append(to: &out)
-    }
-
     /// A fresh id as a string.
     static func make(_ prefix: StaticString, length: Int) -> String {
         ResponseID(prefix, length: length).string

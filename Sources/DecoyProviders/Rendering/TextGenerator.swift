@@ -60,22 +60,42 @@ struct TextGenerator: Sendable {
         return out
     }
 
-    /// The first `count` tokens as a JSON string literal, appended to `out`: plain lorem straight
-    /// from `loremRun` (nothing in it needs escaping), anything else through `text(tokens:)`.
-    func appendJSON(tokens count: Int, to out: inout [UInt8]) {
-        guard isPlainLorem, count < Self.loremRunEnds.count else { return out.append(jsonString: text(tokens: count)) }
-        out.append(UInt8(ascii: "\""))
-        out.append(contentsOf: Self.loremRunBytes[..<Self.loremRunEnds[count]])
-        out.append(UInt8(ascii: "\""))
+    /// The first `count` tokens as a JSON string literal, made once for however many choices
+    /// carry it: plain lorem is a cut of `loremRun` (nothing in it needs escaping, nothing is
+    /// copied until it is written), anything else is escaped once.
+    func jsonLiteral(tokens count: Int) -> JSONLiteral {
+        if isPlainLorem, count < Self.loremRunEnds.count { return .lorem(end: Self.loremRunEnds[count]) }
+        var escaped: [UInt8] = []
+        escaped.append(jsonString: text(tokens: count))
+        return .escaped(escaped)
     }
 
-    /// The UTF-8 length of the first `count` tokens, for sizing a buffer.
-    func utf8Count(tokens count: Int) -> Int {
-        if isPlainLorem, count < Self.loremRunEnds.count { return Self.loremRunEnds[count] }
-        return text(tokens: count).utf8.count
+    enum JSONLiteral {
+        /// Lorem's run up to `end`, between quotes.
+        case lorem(end: Int)
+        case escaped([UInt8])
+
+        /// Its size in bytes, quotes included.
+        var count: Int {
+            switch self {
+            case .lorem(let end): end + 2
+            case .escaped(let bytes): bytes.count
+            }
+        }
+
+        func append(to out: inout [UInt8]) {
+            switch self {
+            case .lorem(let end):
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: TextGenerator.loremRunBytes[..<end])
+                out.append(UInt8(ascii: "\""))
+            case .escaped(let bytes):
+                out.append(contentsOf: bytes)
+            }
+        }
     }
 
-    private static let loremRunBytes = Array(loremRun.utf8)
+    fileprivate static let loremRunBytes = Array(loremRun.utf8)
 
     /// Lorem's first 4,096 tokens joined, and where token `i` ends (`loremRunEnds[0]` is 0), so the
     /// common case of `text(tokens:)` is one copy rather than a join.
