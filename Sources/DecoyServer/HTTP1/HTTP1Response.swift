@@ -113,6 +113,7 @@ private struct ByteWriter {
     init(_ base: UnsafeMutableRawBufferPointer) { self.base = base }
 
     mutating func append(byte: UInt8) {
+        precondition(count < base.count, "the head was sized too small")
         base[count] = byte
         count += 1
     }
