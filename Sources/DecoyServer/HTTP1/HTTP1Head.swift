@@ -95,3 +95,12 @@ extension UInt8 {
         self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
     }
 }
+
+extension Collection<UInt8> {
+    /// Equal to `lowercase` ignoring ASCII case: a header name against the one it might be.
+    func equalsLowercased(_ lowercase: StaticString) -> Bool {
+        guard count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return elementsEqual(expected) { byte, wanted in byte.lowercasedASCII == wanted }
+    }
+}

@@ -168,18 +168,17 @@ struct HTTP1Parser {
         while let field = try lines.next(), !field.isEmpty {
             let (name, value) = try Self.field(field)
             // Only the framing and connection fields are read here, and only they become strings.
-            switch name.count {
-            case 14 where name.equalsLowercased("content-length"):
+            if name.equalsLowercased("content-length") {
                 guard let length = Self.decimal(value) else { throw .malformed("invalid content-length '\(Self.text(value))'") }
                 if let earlier = head.contentLength, earlier != length { throw .malformed("conflicting content-length headers") }
                 head.contentLength = length
-            case 17 where name.equalsLowercased("transfer-encoding"):
+            } else if name.equalsLowercased("transfer-encoding") {
                 // Only `chunked` alone: a coding Decoy cannot undo, or chunked twice, is refused.
                 let text = Self.text(value)
                 let codings = text.lowercased().split(separator: ",").map { $0.trimmingWhitespace }
                 guard codings == ["chunked"] else { throw .malformed("unsupported transfer-encoding '\(text)'") }
                 head.chunked = true
-            case 10 where name.equalsLowercased("connection"):
+            } else if name.equalsLowercased("connection") {
                 for token in Self.text(value).lowercased().split(separator: ",") {
                     switch token.trimmingWhitespace {
                     case "close": close = true
@@ -187,10 +186,8 @@ struct HTTP1Parser {
                     default: break
                     }
                 }
-            case 6 where name.equalsLowercased("expect"):
+            } else if name.equalsLowercased("expect") {
                 head.expectsContinue = Self.text(value).lowercased() == "100-continue"
-            default:
-                break
             }
             head.fields.append(name: name, value: value)
         }
@@ -313,15 +310,6 @@ extension UnsafeRawBufferPointer {
         guard from < count, let base = baseAddress else { return nil }
         guard let found = memchr(base + from, Int32(byte), count - from) else { return nil }
         return base.distance(to: UnsafeRawPointer(found))
-    }
-
-    /// Equal to `lowercase` ignoring ASCII case.
-    fileprivate func equalsLowercased(_ lowercase: StaticString) -> Bool {
-        guard count == lowercase.utf8CodeUnitCount else { return false }
-        for i in 0..<count {
-            if self[i].lowercasedASCII != lowercase.utf8Start[i] { return false }
-        }
-        return true
     }
 
     fileprivate var trimmingCR: UnsafeRawBufferPointer {

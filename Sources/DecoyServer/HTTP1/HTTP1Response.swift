@@ -90,18 +90,9 @@ enum HTTP1Response {
 
     /// `content-length`, `connection` or `transfer-encoding`, in any case.
     static func isFraming(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 14: equalsIgnoringCase(name, "content-length")
-        case 10: equalsIgnoringCase(name, "connection")
-        case 17: equalsIgnoringCase(name, "transfer-encoding")
-        default: false
-        }
-    }
-
-    /// ASCII case-insensitive equality with a lowercase literal, without building a lowered copy.
-    private static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
-        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        return name.utf8.elementsEqual(expected) { byte, wanted in byte.lowercasedASCII == wanted }
+        let name = name.utf8
+        return name.equalsLowercased("content-length") || name.equalsLowercased("connection")
+            || name.equalsLowercased("transfer-encoding")
     }
 }
 
