@@ -38,7 +38,7 @@ import Testing
             message.hasPrefix(
                 "test.yaml:3:12: unknown endpoint 'openai.chats'; did you mean 'openai.chat'? (valid ids: openai.chat, "
             ))
-        #expect(message.hasSuffix("anthropic.messages)"))
+        #expect(message.hasSuffix("google.token)"))
     }
 
     @Test func badPathPatternIsReported() {

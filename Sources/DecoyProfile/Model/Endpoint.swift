@@ -20,7 +20,6 @@ public enum Endpoint: String, Sendable, CaseIterable, Hashable {
     case geminiEmbed = "gemini.embed"
     case geminiCountTokens = "gemini.count_tokens"
     case googleToken = "google.token"
-    case anthropicMessages = "anthropic.messages"
 }
 
 extension Endpoint {
