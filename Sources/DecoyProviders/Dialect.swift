@@ -26,8 +26,12 @@ public protocol Dialect: Sendable {
     /// A 200 whose body is not valid JSON, as a broken provider might send.
     func renderMalformed(_ request: ParsedRequest) -> Reply
 
-    /// The in-band error frame a provider writes into a stream that fails midway.
-    func streamErrorEvent(_ request: ParsedRequest) -> [UInt8]
+    /// A header the provider fills with its own processing time in milliseconds, if it sends one.
+    var processingTimeHeader: StaticString? { get }
+}
+
+extension Dialect {
+    public var processingTimeHeader: StaticString? { nil }
 }
 
 /// The parts of a request head a dialect reads.
@@ -123,6 +127,10 @@ public protocol ReplyStream: Sendable {
     var pacedEvents: Int { get }
     /// The next event, or `nil` when the stream is complete.
     mutating func next() -> StreamEvent?
+
+    /// The provider's in-band error, written in place of the rest of the stream when it fails midway
+    /// (`stream_error`), in the shape the stream so far calls for; the stream is over after it.
+    mutating func failure() -> [UInt8]
 }
 
 /// One write of a stream.

@@ -327,18 +327,27 @@ import Testing
         #expect(retry["retryDelay"] as? String == "37s")
     }
 
-    @Test func anInStreamErrorIsAnSSEFrameOrTheArraysLastElement() throws {
+    /// `stream_error` halfway through a stream, as its script writes it.
+    func failedStream(_ request: ParsedRequest, tokens: Int) -> [UInt8] {
+        let plan = Plan.fault(.streamError, schedule: Schedule(completionTokens: tokens))
+        return vertex.script(plan, for: request).transcript().bytes
+    }
+
+    @Test func anInStreamErrorIsAnSSEFrame() throws {
         let sse = try parse(.vertexStream, Self.hello, query: "alt=sse").get()
-        let event = vertex.streamErrorEvent(sse)
-        let frame = String(decoding: event, as: UTF8.self)
-        #expect(frame.hasPrefix("data: {\"error\":{\"code\":500,") && frame.hasSuffix("\r\n\r\n"))
-        _ = try json(Array(event.dropFirst(6).dropLast(4)))
+        let frames = String(decoding: failedStream(sse, tokens: 4), as: UTF8.self).components(separatedBy: "\r\n\r\n")
+        let last = try #require(frames.dropLast().last)
+        #expect(last.hasPrefix("data: {\"error\":{\"code\":500,"))
+        _ = try json(Array(last.utf8.dropFirst(6)))
+    }
+
+    @Test(arguments: 0...4)
+    func anInStreamErrorIsTheJSONArraysLastElementHoweverShortTheStream(tokens: Int) throws {
         let array = try parse(.vertexStream, Self.hello).get()
-        var events = try events(vertex.render(array, schedule: Schedule(completionTokens: 2)))
-        events.removeLast()  // the stream is cut after its elements: the error closes the array
-        let bytes = events.flatMap(\.bytes) + vertex.streamErrorEvent(array)
+        let bytes = failedStream(array, tokens: tokens)
         let elements = try #require(JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]])
         #expect(elements.last?["error"] != nil)
+        #expect(elements.count == tokens / 2 + 1)
     }
 
     @Test func aMalformedAnswerIsNotJSON() {

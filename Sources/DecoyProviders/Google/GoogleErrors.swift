@@ -30,13 +30,18 @@ extension VertexDialect {
         return Reply(status: 200, headers: headers, body: .full(body))
     }
 
-    /// An SSE `data: {"error":{…}}` frame; in a JSON-array stream, one more element and the closing `]`.
-    public func streamErrorEvent(_ request: ParsedRequest) -> [UInt8] {
-        let envelope = Self.envelope(Self.injected(status: 500, gemini: gemini), retryDelay: nil)
+    /// An SSE `data: {"error":{…}}` frame; in a JSON-array stream, one more element and the closing `]`
+    /// (or, before any element was written, the whole array: `[{"error":{…}}]`).
+    static func streamErrorFrame(gemini: Bool, array: Bool, opened: Bool) -> [UInt8] {
+        let envelope = envelope(injected(status: 500, gemini: gemini), retryDelay: nil)
         var out: [UInt8] = []
-        out.append(request.jsonArrayStream ? ",\r\n" : "data: ")
+        if array {
+            out.append(opened ? ",\r\n" : "[")
+        } else {
+            out.append("data: ")
+        }
         out.append(contentsOf: envelope)
-        out.append(request.jsonArrayStream ? "\r\n]" : "\r\n\r\n")
+        out.append(array ? "]" : "\r\n\r\n")
         return out
     }
 

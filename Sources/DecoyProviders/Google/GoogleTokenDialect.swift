@@ -106,11 +106,6 @@ public struct GoogleTokenDialect: Dialect {
         Reply(status: 200, headers: Self.headers, body: .full(Array("{\"access_token\":\"ya29.decoy-".utf8)))
     }
 
-    public func streamErrorEvent(_ request: ParsedRequest) -> [UInt8] {
-        guard case .full(let bytes) = render(error(.injected(status: 500, retryAfter: nil))).body else { return [] }
-        return bytes
-    }
-
     static let headers: [(String, String)] = [
         ("content-type", "application/json; charset=utf-8"), ("cache-control", "no-cache, no-store, max-age=0, must-revalidate"),
     ]

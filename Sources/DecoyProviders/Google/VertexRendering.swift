@@ -185,4 +185,11 @@ struct GenerateContentStream: ReplyStream {
         closed = true
         return StreamEvent(bytes: [UInt8(ascii: "]")], paced: false)
     }
+
+    mutating func failure() -> [UInt8] {
+        let opened = index > 0
+        index = Int.max
+        closed = true
+        return VertexDialect.streamErrorFrame(gemini: content.gemini, array: array, opened: opened)
+    }
 }

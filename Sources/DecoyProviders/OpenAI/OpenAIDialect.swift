@@ -9,6 +9,9 @@ public struct OpenAIDialect: Dialect {
 
     public init(azure: Bool = false) { self.azure = azure }
 
+    /// OpenAI reports the time it spent on a request in `openai-processing-ms`.
+    public var processingTimeHeader: StaticString? { azure ? nil : "openai-processing-ms" }
+
     /// The system fingerprint every answer carries.
     static let fingerprint = "fp_d3c0y5f4k3"
 

@@ -73,10 +73,11 @@ extension OpenAIDialect {
         return Reply(status: 200, headers: Self.jsonHeaders, body: .full(body))
     }
 
-    public func streamErrorEvent(_ request: ParsedRequest) -> [UInt8] {
+    /// The frame a chat or text completion stream fails with: `data: {"error":{…}}`, which the SDKs raise on.
+    static func streamErrorFrame() -> [UInt8] {
         var out: [UInt8] = []
         out.append("data: ")
-        out.append(contentsOf: Self.envelope(Self.serverError(status: 500)))
+        out.append(contentsOf: envelope(serverError(status: 500)))
         out.append("\n\n")
         return out
     }

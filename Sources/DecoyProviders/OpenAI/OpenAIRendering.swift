@@ -180,6 +180,11 @@ struct CompletionStream: ReplyStream {
         }
     }
 
+    mutating func failure() -> [UInt8] {
+        phase = .ended
+        return OpenAIDialect.streamErrorFrame()
+    }
+
     private func tokenChunk(_ t: Int, choice: Int) -> [UInt8] {
         var out = prefix
         let token = completion.text.token(t)

@@ -20,17 +20,26 @@ struct OpenAIResponse: Sendable {
         self.text = text
     }
 
+    /// What a response that fails midway says (OpenAI's wording for a server error).
+    static let failureMessage = "The server had an error while processing your request. Sorry about that!"
+
     /// Whether the answer was cut by `max_output_tokens`.
     var incomplete: Bool { maxOutputTokens == tokens }
 
-    /// The whole response object; `status` is `completed` (or `incomplete`) or `in_progress` while streaming.
-    func render(inProgress: Bool = false) -> [UInt8] {
+    /// The whole response object; `status` is `completed` (or `incomplete`), `in_progress` while
+    /// streaming, or `failed` with the server error that ended a stream (`stream_error`).
+    func render(inProgress: Bool = false, failed: Bool = false) -> [UInt8] {
+        let inProgress = inProgress || failed  // a failed response has no output or usage either
         var out: [UInt8] = []
         out.append("{\"id\":\"")
         out.append(raw: id)
         out.append("\",\"object\":\"response\",\"created_at\":")
         out.append(int: created)
-        if inProgress {
+        if failed {
+            out.append(",\"status\":\"failed\",\"background\":false,\"error\":{\"code\":\"server_error\",\"message\":")
+            out.append(jsonString: Self.failureMessage)
+            out.append("},\"incomplete_details\":null")
+        } else if inProgress {
             out.append(",\"status\":\"in_progress\",\"background\":false,\"error\":null,\"incomplete_details\":null")
         } else if incomplete {
             out.append(",\"status\":\"incomplete\",\"background\":false,\"error\":null,\"incomplete_details\":{\"reason\":\"max_output_tokens\"}")
@@ -152,6 +161,24 @@ struct ResponsesStream: ReplyStream {
         out.append("}\n\n")
         sequence += 1
         return StreamEvent(bytes: out, paced: (deltaStart..<deltaEnd).contains(step))
+    }
+
+    /// As the Responses API fails a stream: an `error` event, then `response.failed` with the response
+    /// object in status `failed` carrying the error (not the chat-completions `data: {"error":…}` frame).
+    mutating func failure() -> [UInt8] {
+        var out: [UInt8] = []
+        out.append("event: error\ndata: {\"type\":\"error\",\"code\":\"server_error\",\"message\":")
+        out.append(jsonString: OpenAIResponse.failureMessage)
+        out.append(",\"param\":null,\"sequence_number\":")
+        out.append(int: sequence)
+        out.append("}\n\nevent: response.failed\ndata: {\"type\":\"response.failed\",\"sequence_number\":")
+        out.append(int: sequence + 1)
+        out.append(",\"response\":")
+        out.append(contentsOf: response.render(failed: true))
+        out.append("}\n\n")
+        sequence += 2
+        step = Int.max / 2  // over: `next()` has nothing more
+        return out
     }
 
     private func appendItemRef(_ out: inout [UInt8]) {

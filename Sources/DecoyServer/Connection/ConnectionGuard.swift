@@ -2,7 +2,7 @@ import NIOCore
 
 /// Closes connections that take too long to send a request (slowloris) or sit idle between requests.
 ///
-/// Sits in front of `ProviderHandler`, so it sees the first raw byte of each request; the handler,
+/// Sits in front of `ConnectionHandler`, so it sees the first raw byte of each request; the handler,
 /// made with it on the same loop, tells it directly when a request has been read whole and when its
 /// response is done (no event through the pipeline per request). Per request it only notes the state,
 /// without reading the clock: one check timer per connection, every quarter of the shorter timeout,

@@ -17,14 +17,19 @@ enum HTTP1Response {
     ///
     /// Written through one unsafe view of the buffer, sized first: a `ByteBuffer` write per piece
     /// costs an exclusivity check each, a dozen an answer.
+    ///
+    /// `date` is the `date` field's value (`HTTPDate`), written first as origin servers do;
+    /// `milliseconds`, a field whose value is a number known only now (`openai-processing-ms`).
     static func writeHead(
         status: Int, minorVersion: Int, fields: [(String, String)], framing: Framing, keepAlive: Bool,
-        into buffer: inout ByteBuffer
+        date: [UInt8] = [], milliseconds: (name: StaticString, value: Int)? = nil, into buffer: inout ByteBuffer
     ) {
         // `HTTP/1.x`, a status line (the longest reason is 31 bytes), `content-length: ` with up to
         // 20 digits or `transfer-encoding: chunked`, `connection: keep-alive`, line ends.
         var size = 8 + 48 + 38 + 24 + 2
         for (name, value) in fields { size += name.utf8.count + value.utf8.count + 4 }
+        if !date.isEmpty { size += 8 + date.count }
+        if let milliseconds { size += milliseconds.name.utf8CodeUnitCount + 4 + 20 }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             var out = ByteWriter(raw)
             out.append("HTTP/1.")
@@ -34,10 +39,21 @@ enum HTTP1Response {
             } else {
                 out.append(bytes: statusLine(status))
             }
+            if !date.isEmpty {
+                out.append("date: ")
+                out.append(bytes: date)
+                out.append("\r\n")
+            }
             for (name, value) in fields where !isFraming(name) {
                 out.append(name)
                 out.append(": ")
                 out.append(value)
+                out.append("\r\n")
+            }
+            if let milliseconds {
+                out.append(milliseconds.name)
+                out.append(": ")
+                out.append(decimal: milliseconds.value)
                 out.append("\r\n")
             }
             switch framing {

@@ -137,7 +137,7 @@ public final class DecoyServer: Sendable {
     ) throws {
         let timeouts = ConnectionGuard(requestTimeout: configuration.requestTimeout, idleTimeout: configuration.idleTimeout)
         try pipeline.addHandler(timeouts)
-        try pipeline.addHandler(ProviderHandler(shared: shared, timeouts: timeouts))
+        try pipeline.addHandler(ConnectionHandler(shared: shared, timeouts: timeouts))
     }
 
     /// The address actually bound (the port is real even when 0 was asked for).
@@ -172,16 +172,25 @@ public final class DecoyServer: Sendable {
 
     /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops.
     public func shutdown() async {
-        let promise = group.next().makePromise(of: Void.self)
-        quiesce.withLock { $0 }?.initiateShutdown(promise: promise)
+        // `drained` completes when the last connection has closed; `stop` at that or at the drain
+        // timeout, whichever is first. Kept apart so the helper's own completion of `drained`, which
+        // may come from another loop after the timeout, always finds the loops running.
+        let drained = group.next().makePromise(of: Void.self)
+        let stop = group.next().makePromise(of: Void.self)
+        drained.futureResult.whenComplete { _ in stop.succeed(()) }
+        quiesce.withLock { $0 }?.initiateShutdown(promise: drained)
         let deadline = group.next().scheduleTask(in: configuration.drainTimeout) {
-            promise.succeed(())
+            stop.succeed(())
         }
-        try? await promise.futureResult.get()
+        try? await stop.futureResult.get()
         deadline.cancel()
         try? await channel.close()
         try? await channel.closeFuture.get()
         await connections.closeAll()  // what the drain left open (stalls, slow streams)
+        // Every connection is closed now: the helper completes `drained` (bounded, in case it cannot).
+        let bound = group.next().scheduleTask(in: .seconds(2)) { drained.succeed(()) }
+        try? await drained.futureResult.get()
+        bound.cancel()
         quiesce.withLock { $0 = nil }
         try? await group.shutdownGracefully()
     }
