@@ -4,7 +4,7 @@ import DecoyEngine
 /// `x-ratelimit-*` headers it sends on every answer.
 extension OpenAIDialect {
     public func render(_ error: ProviderError) -> Reply {
-        var headers = Self.jsonHeaders
+        var headers = baseHeaders()
         headers.append(contentsOf: error.headers)
         if let retryAfter = error.retryAfter {
             headers.append(contentsOf: retryHeaders(seconds: retryAfter))
@@ -52,9 +52,9 @@ extension OpenAIDialect {
                 + "the rate limit of your current pricing tier. Please retry after "
                 + "\(Self.retrySeconds(rejection.retryAfter)) seconds."
         }
-        var headers = Self.jsonHeaders
+        var headers = baseHeaders()
         headers.append(contentsOf: rateLimitHeaders(quota))
-        headers.append(contentsOf: retryHeaders(seconds: rejection.retryAfter))
+        if rejection.retryAfterHeader != .noHeader { headers.append(contentsOf: retryHeaders(seconds: rejection.retryAfter)) }
         return Reply(status: 429, headers: headers, body: .full(Self.envelope(error)))
     }
 
@@ -65,12 +65,12 @@ extension OpenAIDialect {
             body.append("data: {\"id\":\"chatcmpl-decoy\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n")
             body.append("data: {\"id\":\"chatcmpl-decoy\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Lor\n\n")
             body.append("data: [DONE]\n\n")
-            return Reply(status: 200, headers: Self.streamHeaders(quota: Self.jsonHeaders), body: .full(body))
+            return Reply(status: 200, headers: Self.streamHeaders(quota: baseHeaders()), body: .full(body))
         }
         body.append("{\"id\":\"chatcmpl-")
         body.append(raw: request.model)
         body.append("\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assis")
-        return Reply(status: 200, headers: Self.jsonHeaders, body: .full(body))
+        return Reply(status: 200, headers: baseHeaders(), body: .full(body))
     }
 
     public func streamErrorEvent(_ request: ParsedRequest) -> [UInt8] {
