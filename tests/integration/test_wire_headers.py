@@ -3,6 +3,7 @@ the model a route's `response.model` reports, as the official SDK reads them (do
 
 from __future__ import annotations
 
+import os
 import re
 
 import openai
@@ -91,3 +92,19 @@ def test_response_model_names_the_model_behind_an_azure_deployment(tmp_path):
         assert {c.model for c in stream[1:]} == {"gpt-4o-2024-08-06"}
         # Another deployment has no such route: it is named as it was called.
         assert azure.chat.completions.create(model="other", messages=MSGS).model == "other"
+
+
+def test_litellm_passes_the_region_and_request_id_on(base):
+    # LiteLLM keeps a provider's headers as `llm_provider-*` and reads x-ms-region to place an Azure
+    # deployment in the EU or the US.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported
+    import litellm
+
+    azure = litellm.completion(model="azure/my-dep", api_base=base, api_version="2024-10-21", api_key="k",
+                               messages=MSGS, num_retries=0, timeout=10)
+    assert azure._hidden_params["additional_headers"]["llm_provider-x-ms-region"] == "East US"
+    chunks = list(litellm.completion(model="azure/my-dep", api_base=base, api_version="2024-10-21", api_key="k",
+                                     messages=MSGS, stream=True, num_retries=0, timeout=10))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    plain = litellm.completion(model="openai/fake", api_base=base, api_key="k", messages=MSGS, num_retries=0, timeout=10)
+    assert REQ_ID.fullmatch(plain._hidden_params["additional_headers"]["llm_provider-x-request-id"])
