@@ -75,6 +75,7 @@ public final class Engine: Sendable {
         if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
         schedule.completionTokens = tokens
         schedule.content = state.behavior.content
+        schedule.model = state.behavior.model
         schedule.gaps = GapSampler(distribution: state.behavior.perToken, rng: SplitMix64(seed: rng.next()))
 
         // A provider checks credentials before anything else: no quota spent, no fault, no wait.
@@ -93,6 +94,7 @@ public final class Engine: Sendable {
             case .rejected(var rejection):
                 rejection.routeName = state.route.name
                 rejection.routeIndex = state.index
+                rejection.retryAfterHeader = limiter.limit.retryAfter
                 return .reject(rejection)
             }
         }

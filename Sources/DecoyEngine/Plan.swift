@@ -43,6 +43,8 @@ public struct Schedule: Sendable {
     public var lease: Lease?
     /// What the generated text says, from the route's `response.content`.
     public var content: Behavior.Content = .lorem
+    /// The model name the answer reports, from the route's `response.model`; `nil` reports the requested one.
+    public var model: String?
     /// The route that served the request: its position in `Engine.routeNames`, for the ledger.
     public var routeIndex: Int = 0
 
@@ -82,6 +84,8 @@ public struct Rejection: Sendable {
     /// The request is bigger than the whole bucket (or the rate is 0): no wait would admit it. OpenAI says
     /// "Request too large … on tokens per min" for this; `retryAfter` is then the time until the bucket is full.
     public var exceedsCapacity: Bool
+    /// Whether the 429 names its wait in a `retry-after` header: the refusing limit's `retry_after`.
+    public var retryAfterHeader: Limit.RetryAfter = .provider
 
     public init(
         kind: Kind, retryAfter: Double, quota: QuotaStatus, routeName: String, requested: Int = 1,

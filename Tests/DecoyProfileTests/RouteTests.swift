@@ -140,6 +140,28 @@ import Testing
         )
     }
 
+    @Test func limitRetryAfterNamesWhetherThe429SendsTheHeader() throws {
+        #expect(try route("    limit: { rpm: 60 }\n").limit?.retryAfter == .provider)
+        #expect(try route("    limit: { rpm: 60, retry_after: header }\n").limit?.retryAfter == .header)
+        #expect(try route("    limit: { rpm: 60, retry_after: none }\n").limit?.retryAfter == .noHeader)
+        #expect(try route("    limit: { rpm: 60, retry_after: provider }\n").limit?.retryAfter == .provider)
+    }
+
+    @Test func unknownLimitRetryAfterSuggestsTheClosest() {
+        #expect(
+            onlyError("routes:\n  - name: r\n    match: openai.chat\n    limit: { rpm: 5, retry_after: headers }\n")
+                == "test.yaml:4:35: unknown 'retry_after' 'headers' in a limit; did you mean 'header'? "
+                + "(allowed: provider, header, none; a wait goes in an error rule's retry_after)")
+    }
+
+    @Test func responseModelNamesTheModelAnAnswerReports() throws {
+        #expect(try route("    response: { model: gpt-4o-2024-08-06 }\n").behavior.model == "gpt-4o-2024-08-06")
+        #expect(try route("").behavior.model == nil)
+        #expect(
+            onlyError("routes:\n  - name: r\n    match: openai.chat\n    response: { model: '' }\n")
+                == "test.yaml:4:24: 'model' must not be empty")
+    }
+
     @Test func errorRulesReadTriggersAndOutcomes() throws {
         let rules = try route(
             """

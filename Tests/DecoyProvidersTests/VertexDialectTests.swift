@@ -307,24 +307,11 @@ import Testing
         #expect(((unauthenticated["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("Request had invalid authentication credentials.") == true)
     }
 
-    @Test func aRefusalIsResourceExhaustedWithAnIntegerRetryAfter() throws {
-        let parsed = try parse(.vertexGenerate, Self.hello).get()
-        let reply = vertex.render(Rejection(kind: .requests, retryAfter: 1.2, quota: QuotaStatus(limitRequests: 600), routeName: "r"), for: parsed)
-        #expect(reply.status == 429)
-        #expect(reply.headers.contains { $0 == ("retry-after", "2") })
-        let error = try #require(try body(reply)["error"] as? [String: Any])
-        #expect(error["status"] as? String == "RESOURCE_EXHAUSTED")
-        #expect((error["message"] as? String)?.hasPrefix("Resource exhausted. Please try again later.") == true)
-        #expect(error["details"] == nil)
-    }
-
-    @Test func theGeminiAPIs429CarriesRetryInfo() throws {
-        let parsed = try parse(.geminiGenerate, Self.hello, dialect: gemini).get()
-        let reply = gemini.render(Rejection(kind: .requests, retryAfter: 36.2, quota: QuotaStatus(), routeName: "r"), for: parsed)
-        let error = try #require(try body(reply)["error"] as? [String: Any])
-        let details = try #require(error["details"] as? [[String: Any]])
-        let retry = try #require(details.first { $0["@type"] as? String == "type.googleapis.com/google.rpc.RetryInfo" })
-        #expect(retry["retryDelay"] as? String == "37s")
+    @Test func aRoutesResponseModelIsTheModelVersion() throws {
+        var schedule = Schedule(completionTokens: 2)
+        schedule.model = "gemini-1.5-pro-002"
+        let reply = vertex.render(try parse(.vertexGenerate, Self.hello).get(), schedule: schedule)
+        #expect(try body(reply)["modelVersion"] as? String == "gemini-1.5-pro-002")
     }
 
     /// `stream_error` halfway through a stream, as its script writes it.

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported: no cost-map download
 
@@ -84,6 +85,13 @@ routes:
   - name: vertex-tight
     match: { endpoint: [vertex.generate, vertex.stream], path: /v1/projects/tight/* }
     limit: { rpm: 6, burst: 1 }
+  # the same, but asking for the retry-after header the real Vertex AI never sends
+  - name: vertex-tight-header
+    match: { endpoint: [vertex.generate, vertex.stream], path: /v1/projects/tight-header/* }
+    limit: { rpm: 6, burst: 1, retry_after: header }
+  - name: gemini-tight
+    match: { endpoint: gemini.generate }
+    limit: { rpm: 6, burst: 1 }
 """
 
 
@@ -96,7 +104,14 @@ def limited(tmp_path_factory):
         yield limited_base, str(write_credentials(limited_base, folder / "sa.json", "tight"))
 
 
-def test_a_limited_route_refuses_with_vertex_429_and_an_integer_retry_after(limited):
+def vertex_post(base: str, project: str) -> httpx.Response:
+    token = httpx.post(base + "/token", data={"grant_type": "refresh_token", "refresh_token": "x"}).json()
+    return httpx.post(
+        f"{base}/v1/projects/{project}/locations/{LOCATION}/publishers/google/models/{MODEL}:generateContent",
+        json={"contents": [{"parts": [{"text": "hi"}]}]}, headers={"authorization": f"Bearer {token['access_token']}"})
+
+
+def test_a_limited_route_refuses_with_vertex_429_and_no_retry_after(limited):
     limited_base, credentials = limited
     first = litellm.completion(
         model=f"vertex_ai/{MODEL}", messages=MSGS, vertex_credentials=credentials, vertex_project="tight",
@@ -106,13 +121,34 @@ def test_a_limited_route_refuses_with_vertex_429_and_an_integer_retry_after(limi
         litellm.completion(
             model=f"vertex_ai/{MODEL}", messages=MSGS, vertex_credentials=credentials, vertex_project="tight",
             vertex_location=LOCATION, api_base=limited_base, num_retries=0, timeout=10)
-    # On the wire: Vertex's body, and the integer retry-after LiteLLM's router cools a deployment down by.
-    token = httpx.post(limited_base + "/token", data={"grant_type": "refresh_token", "refresh_token": "x"}).json()
-    r = httpx.post(
-        f"{limited_base}/v1/projects/tight/locations/{LOCATION}/publishers/google/models/{MODEL}:generateContent",
-        json={"contents": [{"parts": [{"text": "hi"}]}]}, headers={"authorization": f"Bearer {token['access_token']}"})
+    # On the wire: Vertex's body and, as from the real Vertex AI, no retry-after (LiteLLM's router then
+    # cools the deployment down for its cooldown_time, 5 s by default).
+    r = vertex_post(limited_base, "tight")
     assert r.status_code == 429 and r.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+    assert "retry-after" not in r.headers
+
+
+def test_retry_after_header_in_a_limit_adds_the_integer_header(limited):
+    limited_base, _credentials = limited
+    assert vertex_post(limited_base, "tight-header").status_code == 200
+    r = vertex_post(limited_base, "tight-header")
+    assert r.status_code == 429
     assert r.headers["retry-after"].isdigit() and 1 <= int(r.headers["retry-after"]) <= 10
+
+
+def test_the_gemini_apis_429_names_its_wait_in_the_body(limited):
+    limited_base, _credentials = limited
+    url = f"{limited_base}/v1beta/models/gemini-2.0-flash:generateContent?key=k"
+    body = {"contents": [{"parts": [{"text": "hi"}]}]}
+    assert httpx.post(url, json=body).status_code == 200
+    r = httpx.post(url, json=body)
+    assert r.status_code == 429 and "retry-after" not in r.headers
+    error = r.json()["error"]
+    assert "Please retry in" in error["message"]
+    kinds = [d["@type"].rsplit(".", 1)[1] for d in error["details"]]
+    assert kinds == ["Help", "QuotaFailure", "RetryInfo"]
+    assert error["details"][1]["violations"][0]["quotaDimensions"]["model"] == "gemini-2.0-flash"
+    assert re.fullmatch(r"[1-9][0-9]*s", error["details"][2]["retryDelay"])
 
 
 def test_a_token_from_another_decoy_process_still_works(base, limited):

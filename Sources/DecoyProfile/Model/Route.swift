@@ -70,15 +70,19 @@ public struct Behavior: Sendable, Equatable {
     /// How many tokens a completion generates when the request does not cap it lower.
     public var completionTokens: Distribution
     public var content: Content
+    /// The model name an answer reports in its body (`response.model`), as a provider names the model
+    /// behind an alias or an Azure deployment (`gpt-4o-2024-08-06`); `nil` reports the requested one.
+    public var model: String?
 
     public init(
         firstByte: Distribution = .zero, perToken: Distribution = .zero,
-        completionTokens: Distribution = .uniform(min: 20, max: 60), content: Content = .lorem
+        completionTokens: Distribution = .uniform(min: 20, max: 60), content: Content = .lorem, model: String? = nil
     ) {
         self.firstByte = firstByte
         self.perToken = perToken
         self.completionTokens = completionTokens
         self.content = content
+        self.model = model
     }
 
     /// What the generated text says.
@@ -105,10 +109,12 @@ public struct Limit: Sendable, Equatable {
     public var concurrency: Int?
     /// How many requests may wait for a concurrency slot; 0 refuses at once.
     public var queue: Int
+    /// Whether the 429 this limit gives names its wait in a `retry-after` header.
+    public var retryAfter: RetryAfter
 
     public init(
         rpm: Double? = nil, tpm: Double? = nil, burst: Burst = .duration(1), per: [Scope] = [],
-        concurrency: Int? = nil, queue: Int = 0
+        concurrency: Int? = nil, queue: Int = 0, retryAfter: RetryAfter = .provider
     ) {
         self.rpm = rpm
         self.tpm = tpm
@@ -116,6 +122,21 @@ public struct Limit: Sendable, Equatable {
         self.per = per
         self.concurrency = concurrency
         self.queue = queue
+        self.retryAfter = retryAfter
+    }
+
+    /// The `retry-after` header of a limit's 429 (`limit.retry_after`). Proxies act on it (LiteLLM cools a
+    /// deployment down for its seconds, else for 5 s), so a header the provider never sends makes a test
+    /// unrealistic.
+    public enum RetryAfter: String, Sendable, Equatable, CaseIterable {
+        /// What the real provider sends: OpenAI and Azure a `retry-after` (Azure also `retry-after-ms`),
+        /// Vertex AI and the Gemini API none (the Gemini API names its wait in the body's `RetryInfo`).
+        case provider
+        /// An integer `retry-after` header whatever the provider.
+        case header
+        /// No `retry-after` header whatever the provider (`none` in a profile; not `.none`, which would read
+        /// as `Optional.none` wherever the value is optional).
+        case noHeader = "none"
     }
 
     /// A bucket's size: a time's worth of the rate, or a count.

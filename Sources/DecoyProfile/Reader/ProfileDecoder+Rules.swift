@@ -1,6 +1,6 @@
 /// A route's `limit` and its `errors` rules.
 extension ProfileDecoder {
-    static let limitKeys = ["rpm", "tpm", "burst", "per", "concurrency", "queue"]
+    static let limitKeys = ["rpm", "tpm", "burst", "per", "concurrency", "queue", "retry_after"]
     static let errorRuleKeys = ["rate", "first", "every", "status", "fault", "retry_after"]
     static let scopeNames = ["api_key", "model", "project", "header:NAME"]
 
@@ -20,11 +20,25 @@ extension ProfileDecoder {
                     at: fields.keyNode("queue") ?? node)
             }
         }
+        if let node = fields["retry_after"], let policy = retryAfterPolicy(node) { limit.retryAfter = policy }
         if fields["rpm"] == nil, fields["tpm"] == nil, fields["concurrency"] == nil {
             error("a limit needs at least one of rpm, tpm or concurrency", at: node)
             return nil
         }
         return limit
+    }
+
+    /// `provider`, `header` or `none`.
+    private mutating func retryAfterPolicy(_ node: YAMLNode) -> Limit.RetryAfter? {
+        guard let name = text(node, "retry_after") else { return nil }
+        guard let policy = Limit.RetryAfter(rawValue: name) else {
+            let names = Limit.RetryAfter.allCases.map(\.rawValue)
+            var message = "unknown 'retry_after' '\(name)' in a limit"
+            if let guess = Suggestion.closest(to: name, among: names) { message += "; did you mean '\(guess)'?" }
+            error(message + " (allowed: \(names.joined(separator: ", ")); a wait goes in an error rule's retry_after)", at: node)
+            return nil
+        }
+        return policy
     }
 
     /// A duration (`1s`: that long a time's worth of the rate) or a count of requests or tokens.

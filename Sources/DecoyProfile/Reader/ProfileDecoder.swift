@@ -14,7 +14,7 @@ struct ProfileDecoder {
     static let listenKeys = ["host", "port"]
     static let defaultsKeys = ["latency", "response"]
     static let latencyKeys = ["first_byte", "per_token"]
-    static let responseKeys = ["completion_tokens", "content"]
+    static let responseKeys = ["completion_tokens", "content", "model"]
     static let routeKeys = ["name", "match", "latency", "response", "limit", "errors", "auth"]
     static let matchKeys = ["endpoint", "path", "method", "model", "headers"]
 
@@ -210,6 +210,7 @@ struct ProfileDecoder {
                 behavior.completionTokens = value
             }
             if let node = fields["content"], let value = content(node) { behavior.content = value }
+            if let node = fields["model"], let value = nonEmptyText(node, "model") { behavior.model = value }
         }
         return behavior
     }

@@ -6,20 +6,34 @@ import DecoyEngine
 /// A `ProviderError`'s `type`, when set, is the envelope's `status`; otherwise the status is the
 /// `google.rpc.Code` name Google maps the HTTP code from.
 extension VertexDialect {
+    /// An error; a `retryAfter` it carries (a rule's `retry_after`) is sent as an integer `retry-after`,
+    /// which the profile asked for, though Vertex AI and the Gemini API send none of their own.
     public func render(_ error: ProviderError) -> Reply {
-        var headers = Self.jsonHeaders
-        headers.append(contentsOf: error.headers)
-        // Vertex sends no retry-after of its own; a rule or limit that names a wait gets the integer
-        // header LiteLLM's router reads for its cooldown.
-        if let retryAfter = error.retryAfter { headers.append(("retry-after", String(Self.retrySeconds(retryAfter)))) }
-        let retryDelay = gemini && error.status == 429 ? Self.retrySeconds(error.retryAfter ?? 37) : nil
-        return Reply(status: error.status, headers: headers, body: .full(Self.envelope(error, retryDelay: retryDelay)))
+        render(error, retryHeader: error.retryAfter, quota: nil)
     }
 
+    /// The 429 of a limit. Vertex AI's and the Gemini API's carry no `retry-after` header (the Gemini API
+    /// names the wait in the body: the message's "Please retry in …" and `RetryInfo.retryDelay`), unless
+    /// the limit's `retry_after: header` asks for one.
     public func render(_ rejection: Rejection, for request: ParsedRequest) -> Reply {
         var error = resourceExhausted
         error.retryAfter = rejection.retryAfter
-        return render(error)
+        if gemini {
+            let violation = QuotaViolation(rejection, model: request.model)
+            error.message += " \n* Quota exceeded for metric: \(violation.metric), limit: \(violation.limit), model: "
+                + "\(request.model)\nPlease retry in \(GoDuration.format(seconds: rejection.retryAfter))."
+            return render(error, retryHeader: rejection.retryAfterHeader == .header ? rejection.retryAfter : nil, quota: violation)
+        }
+        return render(error, retryHeader: rejection.retryAfterHeader == .header ? rejection.retryAfter : nil, quota: nil)
+    }
+
+    private func render(_ error: ProviderError, retryHeader: Double?, quota: QuotaViolation?) -> Reply {
+        var headers = Self.jsonHeaders
+        headers.append(contentsOf: error.headers)
+        if let retryHeader { headers.append(("retry-after", String(retrySeconds(retryHeader)))) }
+        let retryDelay = gemini && error.status == 429 ? retrySeconds(error.retryAfter ?? 37) : nil
+        return Reply(
+            status: error.status, headers: headers, body: .full(Self.envelope(error, retryDelay: retryDelay, quota: quota)))
     }
 
     public func renderMalformed(_ request: ParsedRequest) -> Reply {
@@ -33,7 +47,7 @@ extension VertexDialect {
     /// An SSE `data: {"error":{…}}` frame; in a JSON-array stream, one more element and the closing `]`
     /// (or, before any element was written, the whole array: `[{"error":{…}}]`).
     static func streamErrorFrame(gemini: Bool, array: Bool, opened: Bool) -> [UInt8] {
-        let envelope = envelope(injected(status: 500, gemini: gemini), retryDelay: nil)
+        let envelope = envelope(injected(status: 500, gemini: gemini), retryDelay: nil, quota: nil)
         var out: [UInt8] = []
         if array {
             out.append(opened ? ",\r\n" : "[")
@@ -47,10 +61,11 @@ extension VertexDialect {
 
     // MARK: Envelope
 
-    /// The envelope; `retryDelay` (seconds) adds the Gemini API's `details` with `Help` and `RetryInfo`.
-    static func envelope(_ error: ProviderError, retryDelay: Int?) -> [UInt8] {
+    /// The envelope; `retryDelay` (seconds) adds the Gemini API's `details`: `Help`, the `QuotaFailure` of
+    /// a limit's refusal, and `RetryInfo`, in the order the Gemini API writes them.
+    static func envelope(_ error: ProviderError, retryDelay: Int?, quota: QuotaViolation?) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(96 + error.message.utf8.count)
+        out.reserveCapacity(96 + error.message.utf8.count + (retryDelay == nil ? 0 : 480))
         out.append("{\"error\":{\"code\":")
         out.append(int: error.status)
         out.append(",\"message\":")
@@ -59,8 +74,18 @@ extension VertexDialect {
         out.append(jsonString: error.type ?? statusName(error.status))
         if let retryDelay {
             out.append(
-                ",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.Help\",\"links\":[{\"description\":\"Learn more about Gemini API quotas\",\"url\":\"https://ai.google.dev/gemini-api/docs/rate-limits\"}]},{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\""
+                ",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.Help\",\"links\":[{\"description\":\"Learn more about Gemini API quotas\",\"url\":\"https://ai.google.dev/gemini-api/docs/rate-limits\"}]},"
             )
+            if let quota {
+                out.append("{\"@type\":\"type.googleapis.com/google.rpc.QuotaFailure\",\"violations\":[{\"quotaMetric\":\"")
+                out.append(quota.metric)
+                out.append("\",\"quotaId\":\"")
+                out.append(quota.id)
+                out.append("\",\"quotaDimensions\":{\"location\":\"global\",\"model\":")
+                out.append(jsonString: quota.model)
+                out.append("}}]},")
+            }
+            out.append("{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"")
             out.append(int: retryDelay)
             out.append("s\"}]")
         }
@@ -88,7 +113,6 @@ extension VertexDialect {
     }
 
     /// Whole seconds, at least one, as `retry-after` and `retryDelay` carry them.
-    static func retrySeconds(_ seconds: Double) -> Int { max(1, Int(seconds.rounded(.up))) }
 
     // MARK: Stock errors
 
@@ -163,5 +187,27 @@ extension VertexDialect {
         -> ProviderError
     {
         invalid("Invalid value at '\(field)' (\(type)), \(value.description.prefix(80))")
+    }
+}
+
+/// The quota a Gemini API 429 says was exceeded (`google.rpc.QuotaFailure`): the paid tier's per-minute
+/// request or input-token quota of the model, as the Gemini API names them.
+struct QuotaViolation {
+    let metric: StaticString
+    let id: StaticString
+    let limit: Int
+    let model: String
+
+    init(_ rejection: Rejection, model: String) {
+        self.model = model
+        if rejection.kind == .tokens {
+            metric = "generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count"
+            id = "GenerateContentPaidTierInputTokensPerModelPerMinute"
+            limit = rejection.quota.limitTokens ?? 0
+        } else {
+            metric = "generativelanguage.googleapis.com/generate_requests_per_model"
+            id = "GenerateRequestsPerMinutePerProjectPerModel"
+            limit = rejection.quota.limitRequests ?? 0
+        }
     }
 }

@@ -60,7 +60,7 @@ public struct GoogleTokenDialect: Dialect {
         var headers = Self.headers
         headers.append(contentsOf: error.headers)
         if let retryAfter = error.retryAfter {
-            headers.append(("retry-after", String(VertexDialect.retrySeconds(retryAfter))))
+            headers.append(("retry-after", String(retrySeconds(retryAfter))))
         }
         var out: [UInt8] = []
         out.append("{\"error\":")

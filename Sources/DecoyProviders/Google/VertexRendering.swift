@@ -16,7 +16,8 @@ extension VertexDialect {
             return Reply(status: 200, headers: Self.jsonHeaders, body: .full(GoogleEmbeddings.countTokens(request, gemini: gemini)))
         default:
             let text = TextGenerator(content: schedule.content, for: request)
-            let content = GenerateContent(request: request, tokens: schedule.completionTokens, text: text, gemini: gemini)
+            var content = GenerateContent(request: request, tokens: schedule.completionTokens, text: text, gemini: gemini)
+            if let model = schedule.model { content.model = model }
             guard request.sim.stream else { return Reply(status: 200, headers: Self.jsonHeaders, body: .full(content.render())) }
             let headers = request.jsonArrayStream ? Self.jsonHeaders : Self.streamHeaders
             return Reply(status: 200, headers: headers, body: .stream(GenerateContentStream(content, array: request.jsonArrayStream)))
@@ -30,7 +31,7 @@ extension VertexDialect {
 /// One `generateContent` answer: everything the whole body and each stream chunk are made of.
 struct GenerateContent: Sendable {
     let gemini: Bool
-    let model: String
+    var model: String
     let responseID: String
     let createTime: String
     let promptTokens: Int

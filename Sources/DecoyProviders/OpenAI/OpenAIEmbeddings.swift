@@ -22,7 +22,8 @@ enum OpenAIEmbeddings {
         return values
     }
 
-    static func render(_ request: ParsedRequest) -> [UInt8] {
+    /// The body; `model` (a route's `response.model`) names the model in place of the requested one.
+    static func render(_ request: ParsedRequest, model: String? = nil) -> [UInt8] {
         let dimensions = request.dimensions ?? defaultDimensions(model: request.model)
         var out: [UInt8] = []
         out.reserveCapacity(128 + request.inputHashes.count * dimensions * (request.base64 ? 6 : 11))
@@ -51,7 +52,7 @@ enum OpenAIEmbeddings {
             out.append(UInt8(ascii: "}"))
         }
         out.append("],\"model\":")
-        out.append(jsonString: request.model)
+        out.append(jsonString: model ?? request.model)
         out.append(",\"usage\":{\"prompt_tokens\":")
         out.append(int: request.sim.promptTokens)
         out.append(",\"total_tokens\":")

@@ -4,7 +4,7 @@ import DecoyEngine
 /// `x-ratelimit-*` headers it sends on every answer.
 extension OpenAIDialect {
     public func render(_ error: ProviderError) -> Reply {
-        var headers = Self.jsonHeaders
+        var headers = baseHeaders()
         headers.append(contentsOf: error.headers)
         if let retryAfter = error.retryAfter {
             headers.append(contentsOf: retryHeaders(seconds: retryAfter))
@@ -50,11 +50,11 @@ extension OpenAIDialect {
             error.message =
                 "Requests to the ChatCompletions_Create Operation under Azure OpenAI API have exceeded "
                 + "the rate limit of your current pricing tier. Please retry after "
-                + "\(Self.retrySeconds(rejection.retryAfter)) seconds."
+                + "\(retrySeconds(rejection.retryAfter)) seconds."
         }
-        var headers = Self.jsonHeaders
+        var headers = baseHeaders()
         headers.append(contentsOf: rateLimitHeaders(quota))
-        headers.append(contentsOf: retryHeaders(seconds: rejection.retryAfter))
+        if rejection.retryAfterHeader != .noHeader { headers.append(contentsOf: retryHeaders(seconds: rejection.retryAfter)) }
         return Reply(status: 429, headers: headers, body: .full(Self.envelope(error)))
     }
 
@@ -65,12 +65,12 @@ extension OpenAIDialect {
             body.append("data: {\"id\":\"chatcmpl-decoy\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n")
             body.append("data: {\"id\":\"chatcmpl-decoy\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Lor\n\n")
             body.append("data: [DONE]\n\n")
-            return Reply(status: 200, headers: Self.streamHeaders(quota: Self.jsonHeaders), body: .full(body))
+            return Reply(status: 200, headers: Self.streamHeaders(quota: baseHeaders()), body: .full(body))
         }
         body.append("{\"id\":\"chatcmpl-")
         body.append(raw: request.model)
         body.append("\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assis")
-        return Reply(status: 200, headers: Self.jsonHeaders, body: .full(body))
+        return Reply(status: 200, headers: baseHeaders(), body: .full(body))
     }
 
     /// The frame a chat or text completion stream fails with: `data: {"error":{…}}`, which the SDKs raise on.
@@ -124,12 +124,10 @@ extension OpenAIDialect {
     /// An integer `retry-after` of at least one second (what LiteLLM's router can read), and Azure's
     /// `retry-after-ms`.
     func retryHeaders(seconds: Double) -> [(String, String)] {
-        var headers = [("retry-after", String(Self.retrySeconds(seconds)))]
+        var headers = [("retry-after", String(retrySeconds(seconds)))]
         if azure { headers.append(("retry-after-ms", String(max(1, Int((seconds * 1000).rounded(.up)))))) }
         return headers
     }
-
-    static func retrySeconds(_ seconds: Double) -> Int { max(1, Int(seconds.rounded(.up))) }
 
     // MARK: Stock errors
 

@@ -4,30 +4,31 @@ import DecoyProfile
 /// Successful answers: the dispatch to each endpoint's renderer and the parts they share.
 extension OpenAIDialect {
     public func render(_ request: ParsedRequest, schedule: Schedule) -> Reply {
-        var headers = Self.jsonHeaders
+        var headers = baseHeaders()
         if let quota = schedule.quota { headers.append(contentsOf: rateLimitHeaders(quota)) }
         let text = TextGenerator(content: schedule.content, for: request)
         switch request.sim.endpoint {
         case .openaiModels:
             return Reply(status: 200, headers: headers, body: .full(OpenAIModels.render(model: request.sim.model)))
         case .openaiEmbeddings, .azureEmbeddings:
-            return Reply(status: 200, headers: headers, body: .full(OpenAIEmbeddings.render(request)))
+            return Reply(status: 200, headers: headers, body: .full(OpenAIEmbeddings.render(request, model: schedule.model)))
         case .openaiResponses:
-            let response = OpenAIResponse(request: request, tokens: schedule.completionTokens, text: text)
+            var response = OpenAIResponse(request: request, tokens: schedule.completionTokens, text: text)
+            if let model = schedule.model { response.model = model }
             guard request.sim.stream else { return Reply(status: 200, headers: headers, body: .full(response.render())) }
             return Reply(status: 200, headers: Self.streamHeaders(quota: headers), body: .stream(ResponsesStream(response)))
         case .openaiCompletions, .azureCompletions:
-            let completion = Completion(request: request, schedule: schedule, text: text, kind: .text)
+            let completion = Completion(request: request, schedule: schedule, text: text, kind: .text, azure: azure)
             guard request.sim.stream else { return Reply(status: 200, headers: headers, body: .full(completion.render())) }
             return Reply(status: 200, headers: Self.streamHeaders(quota: headers), body: .stream(CompletionStream(completion)))
         default:
-            let completion = Completion(request: request, schedule: schedule, text: text, kind: .chat)
+            let completion = Completion(request: request, schedule: schedule, text: text, kind: .chat, azure: azure)
             guard request.sim.stream else { return Reply(status: 200, headers: headers, body: .full(completion.render())) }
             return Reply(status: 200, headers: Self.streamHeaders(quota: headers), body: .stream(CompletionStream(completion)))
         }
     }
 
-    /// SSE headers, keeping the `x-ratelimit-*` ones of `headers`.
+    /// SSE headers, keeping all but the content type of `headers` (ids, `x-ratelimit-*`).
     static func streamHeaders(quota headers: [(String, String)]) -> [(String, String)] {
         var out: [(String, String)] = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
         out.append(contentsOf: headers.dropFirst())
@@ -61,12 +62,16 @@ struct Completion: Sendable {
     let includeUsage: Bool
     let finishReason: StaticString
     let text: TextGenerator
+    /// Azure OpenAI's content-filter annotations: `prompt_filter_results` and each choice's
+    /// `content_filter_results`.
+    let azure: Bool
 
-    init(request: borrowing ParsedRequest, schedule: borrowing Schedule, text: TextGenerator, kind: Kind) {
+    init(request: borrowing ParsedRequest, schedule: borrowing Schedule, text: TextGenerator, kind: Kind, azure: Bool = false) {
         self.kind = kind
+        self.azure = azure
         self.id = kind == .chat ? ResponseID("chatcmpl-", length: 29) : ResponseID("cmpl-", length: 29)
         self.created = Identifiers.now()
-        self.model = request.model
+        self.model = schedule.model ?? request.model
         self.promptTokens = request.sim.promptTokens
         self.tokens = schedule.completionTokens
         self.choices = max(1, request.sim.choices)
@@ -103,9 +108,18 @@ struct Completion: Sendable {
                 out.append(",\"logprobs\":null,\"finish_reason\":\"")
             }
             out.append(finishReason)
-            out.append("\"}")
+            out.append(azure ? "\",\"content_filter_results\":" : "\"}")
+            if azure {
+                out.append(contentsOf: AzureContentFilter.safe)
+                out.append(UInt8(ascii: "}"))
+            }
         }
         out.append("],")
+        if azure {
+            out.append("\"prompt_filter_results\":")
+            out.append(contentsOf: kind == .chat ? AzureContentFilter.chatPrompt : AzureContentFilter.completionPrompt)
+            out.append(UInt8(ascii: ","))
+        }
         OpenAIDialect.appendUsage(prompt: promptTokens, completion: tokens * choices, to: &out)
         out.append(",\"service_tier\":\"default\",\"system_fingerprint\":\"")
         out.append(raw: OpenAIDialect.fingerprint)
@@ -130,13 +144,15 @@ struct Completion: Sendable {
 }
 
 /// A chat or text completion streamed as OpenAI does: a role chunk, one chunk per token and choice,
-/// a finish chunk per choice, the usage chunk when asked for, then `data: [DONE]`.
+/// a finish chunk per choice, the usage chunk when asked for, then `data: [DONE]`. Azure OpenAI opens
+/// with a chunk of no choices that carries `prompt_filter_results`, and annotates every choice.
 struct CompletionStream: ReplyStream {
     private let completion: Completion
     private let prefix: [UInt8]
     private var phase: Phase = .role(0)
 
     enum Phase: Sendable {
+        case promptFilter
         case role(Int)
         case token(Int, choice: Int)
         case finish(Int)
@@ -149,6 +165,7 @@ struct CompletionStream: ReplyStream {
         self.completion = completion
         self.prefix = completion.chunkPrefix()
         if completion.kind == .text { phase = completion.tokens > 0 ? .token(0, choice: 0) : .finish(0) }
+        if completion.azure { phase = .promptFilter }
     }
 
     var pacedEvents: Int { completion.tokens }
@@ -156,6 +173,13 @@ struct CompletionStream: ReplyStream {
     mutating func next() -> StreamEvent? {
         let c = completion
         switch phase {
+        case .promptFilter:
+            phase = c.kind == .text ? (c.tokens > 0 ? .token(0, choice: 0) : .finish(0)) : .role(0)
+            var out: [UInt8] = []
+            out.append("data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":")
+            out.append(contentsOf: c.kind == .chat ? AzureContentFilter.chatPrompt : AzureContentFilter.completionPrompt)
+            out.append("}\n\n")
+            return StreamEvent(bytes: out, paced: false)
         case .role(let choice):
             phase = choice + 1 < c.choices ? .role(choice + 1) : (c.tokens > 0 ? .token(0, choice: 0) : .finish(0))
             return StreamEvent(bytes: chunk(choice: choice, delta: "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", finish: nil), paced: false)
@@ -193,14 +217,19 @@ struct CompletionStream: ReplyStream {
             out.append(int: choice)
             out.append(",\"delta\":{\"content\":")
             out.append(jsonString: token)
-            out.append("},\"logprobs\":null,\"finish_reason\":null}]")
+            out.append("},\"logprobs\":null,\"finish_reason\":null")
         } else {
             out.append("{\"text\":")
             out.append(jsonString: token)
             out.append(",\"index\":")
             out.append(int: choice)
-            out.append(",\"logprobs\":null,\"finish_reason\":null}]")
+            out.append(",\"logprobs\":null,\"finish_reason\":null")
         }
+        if completion.azure {
+            out.append(",\"content_filter_results\":")
+            out.append(contentsOf: AzureContentFilter.safe)
+        }
+        out.append("}]")
         closeChunk(&out)
         return out
     }
@@ -225,7 +254,8 @@ struct CompletionStream: ReplyStream {
         } else {
             out.append("null")
         }
-        out.append("}]")
+        // Azure annotates the role and finish chunks with empty results: no text was checked.
+        out.append(completion.azure ? ",\"content_filter_results\":{}}]" : "}]")
         closeChunk(&out)
         return out
     }
@@ -233,4 +263,20 @@ struct CompletionStream: ReplyStream {
     private func closeChunk(_ out: inout [UInt8]) {
         out.append(completion.includeUsage ? ",\"usage\":null}\n\n" : "}\n\n")
     }
+}
+
+/// Azure OpenAI's content-filter annotations of a harmless prompt and completion, as its default filter
+/// writes them: the four harm categories at `safe`, and the jailbreak shield on a chat prompt.
+enum AzureContentFilter {
+    static let safe: [UInt8] = Array(
+        #"{"hate":{"filtered":false,"severity":"safe"},"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,"severity":"safe"},"violence":{"filtered":false,"severity":"safe"}}"#
+            .utf8)
+
+    /// `prompt_filter_results` of a chat request: one prompt, index 0, with the jailbreak check.
+    static let chatPrompt: [UInt8] = Array(
+        #"[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"},"jailbreak":{"filtered":false,"detected":false},"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,"severity":"safe"},"violence":{"filtered":false,"severity":"safe"}}}]"#
+            .utf8)
+
+    /// `prompt_filter_results` of a legacy completion: the harm categories only.
+    static let completionPrompt: [UInt8] = Array(#"[{"prompt_index":0,"content_filter_results":"#.utf8) + safe + Array("}]".utf8)
 }

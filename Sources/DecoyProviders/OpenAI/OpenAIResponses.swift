@@ -3,7 +3,7 @@ struct OpenAIResponse: Sendable {
     let id: String
     let messageID: String
     let created: Int
-    let model: String
+    var model: String
     let inputTokens: Int
     let tokens: Int
     let maxOutputTokens: Int?

@@ -34,6 +34,44 @@ enum Identifiers {
         }
     }
 
+    /// `prefix` and `count` lowercase hex digits of a fresh draw (`req_` and 32 digits, as OpenAI's
+    /// `x-request-id`).
+    static func hex(_ prefix: StaticString, count: Int) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(prefix.utf8CodeUnitCount + count)
+        out.append(prefix)
+        var rng = SplitMix64(seed: processSalt, stream: 2, index: draw())
+        appendHex(count, from: &rng, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A random (version 4) UUID in its lowercase text form, as Azure's `apim-request-id`.
+    static func uuid() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        var rng = SplitMix64(seed: processSalt, stream: 3, index: draw())
+        appendHex(8, from: &rng, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendHex(4, from: &rng, to: &out)
+        out.append("-4")
+        appendHex(3, from: &rng, to: &out)
+        out.append(UInt8(ascii: "-"))
+        out.append(Array<UInt8>.hexDigit(8 | UInt8(truncatingIfNeeded: rng.next() & 3)))  // the variant, 10xx
+        appendHex(3, from: &rng, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendHex(12, from: &rng, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendHex(_ count: Int, from rng: inout SplitMix64, to out: inout [UInt8]) {
+        var bits = rng.next()
+        for i in 0..<count {
+            if i > 0 && i % 16 == 0 { bits = rng.next() }
+            out.append(Array<UInt8>.hexDigit(UInt8(truncatingIfNeeded: bits & 0xF)))
+            bits >>= 4
+        }
+    }
+
     /// Seconds since the Unix epoch.
     static func now() -> Int { time(nil) }
 }

@@ -7,6 +7,12 @@ import DecoyProfile
 extension Dialect {
     /// The script for a request the Engine planned.
     public func script(_ plan: Plan, for request: borrowing ParsedRequest) -> ResponseScript {
+        var script = planned(plan, for: request)
+        script.processingTimeHeader = processingTimeHeader
+        return script
+    }
+
+    private func planned(_ plan: Plan, for request: borrowing ParsedRequest) -> ResponseScript {
         switch plan {
         case .reject(let rejection):
             return ResponseScript(
@@ -15,19 +21,15 @@ extension Dialect {
         case .serve(var schedule):
             let reply = render(request, schedule: schedule)
             let delay = request.sim.stream ? schedule.firstByteNanos : schedule.nonStreamDelayNanos()
-            var script = ResponseScript(
+            return ResponseScript(
                 reply, record: .init(.admitted, status: 200, routeIndex: schedule.routeIndex, timed: true),
                 delayNanos: delay, lease: schedule.lease, gaps: schedule.gaps)
-            script.processingTimeHeader = processingTimeHeader
-            return script
 
         case .error(let status, let retryAfter, let schedule):
-            var script = ResponseScript(
+            return ResponseScript(
                 render(error(.injected(status: status, retryAfter: retryAfter))),
                 record: .init(.errored, status: status, routeIndex: schedule.routeIndex),
                 delayNanos: schedule.firstByteNanos, lease: schedule.lease)
-            script.processingTimeHeader = processingTimeHeader
-            return script
 
         case .fault(let fault, var schedule):
             return faultScript(fault, schedule: &schedule, for: request)
@@ -70,7 +72,9 @@ extension Dialect {
 
     /// A request answered at once with an error, before any route: a bad path, method, head or body.
     public func script(refusing error: ProviderError) -> ResponseScript {
-        ResponseScript(render(error), record: .init(.invalid, status: error.status))
+        var script = ResponseScript(render(error), record: .init(.invalid, status: error.status))
+        script.processingTimeHeader = processingTimeHeader
+        return script
     }
 
     /// `script(refusing:)` for the errors every dialect words in its own way.
