@@ -24,7 +24,10 @@ final class BucketSet: Sendable {
     /// the token bucket then holds the time those requests take at the request rate (`burst: 10` with
     /// `rpm: 600`, `tpm: 60000` holds 10 requests and 1 s = 1000 tokens). Only without `rpm` is a count
     /// a number of tokens.
-    init(limit: Limit, divisor: Int = 1) {
+    ///
+    /// `gate`, when given, is the concurrency gate to use instead of a fresh one: the gate of the set this
+    /// one replaces across a reload or reset, whose holders are still running.
+    init(limit: Limit, divisor: Int = 1, gate: ConcurrencyGate? = nil) {
         let divisor = Double(max(1, divisor))
         let rpm = limit.rpm.map { $0 / divisor }
         var burst = limit.burst
@@ -36,7 +39,7 @@ final class BucketSet: Sendable {
         if case .count(let count) = burst, let rpm, rpm > 0, let tpm { tokenBurst = .count(count * tpm / rpm) }
         requests = rpm.map { GCRABucket(perMinute: $0, burst: burst) }
         tokens = tpm.map { GCRABucket(perMinute: $0, burst: tokenBurst) }
-        gate = limit.concurrency.map {
+        self.gate = gate ?? limit.concurrency.map {
             ConcurrencyGate(capacity: Int((Double($0) / divisor).rounded(.down)), queue: Int((Double(limit.queue) / divisor).rounded(.down)))
         }
     }

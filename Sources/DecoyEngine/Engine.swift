@@ -15,16 +15,25 @@ public final class Engine: Sendable {
     /// N, so N replicas behind a load balancer enforce the profile's limits between them.
     ///
     /// With `previous`, the engine of the profile this one replaces, a route of the same name and the same
-    /// limit keeps its buckets: a reload does not refill a quota or forget what it admitted.
-    public init(profile: Profile, replicas: Int = 1, previous: Engine? = nil) {
+    /// limit keeps its buckets: a reload does not refill a quota or forget what it admitted. A route of the
+    /// same name whose concurrency, queue and scopes are unchanged keeps its concurrency gates even when
+    /// its rates changed, and so does every route with `refillBuckets` (`POST /_decoy/reset`, which refills
+    /// the buckets): the requests a gate admitted are still running, and its queue still waits, so a cap
+    /// holds across reloads and resets.
+    public init(profile: Profile, replicas: Int = 1, previous: Engine? = nil, refillBuckets: Bool = false) {
         self.profile = profile
         let seed = profile.seed ?? UInt64.random(in: .min ... .max)
         self.seed = seed
         let kept = previous?.limiters(replicas: replicas) ?? [:]
-        self.routes = profile.routes.enumerated().map {
-            RouteState(
-                route: $0.element, index: $0.offset, stream: UInt64($0.offset + 1), divisor: replicas,
-                limiter: kept[$0.element.name].flatMap { [limit = $0.element.limit] in $0.limit == limit ? $0 : nil })
+        self.routes = profile.routes.enumerated().map { index, route in
+            var limiter: RouteLimiter?
+            if let old = kept[route.name], let limit = route.limit {
+                limiter =
+                    !refillBuckets && old.limit == limit
+                    ? old : RouteLimiter(limit: limit, divisor: replicas, gatesFrom: old)
+            }
+            return RouteState(
+                route: route, index: index, stream: UInt64(index + 1), divisor: replicas, limiter: limiter)
         }
         self.fallback = RouteState(
             route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), index: profile.routes.count,
