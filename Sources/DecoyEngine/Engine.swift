@@ -71,6 +71,11 @@ public final class Engine: Sendable {
         state(for: request, headers: headers).route.name
     }
 
+    /// The most completion tokens a request is given (per choice), whatever the route's `completion_tokens`
+    /// draws or the request's `max_tokens` asks: 128 Ki, above every provider's output limit, and a bound
+    /// on the work one request costs (its body's text, its stream's chunks).
+    public static let maxCompletionTokens = 131_072
+
     /// Decides what happens to one request. `nowNanos` is a monotonic clock reading.
     public func plan<H: HeaderSource>(_ request: SimRequest, headers: H, nowNanos: Int64) -> Plan {
         let state = state(for: request, headers: headers)
@@ -80,7 +85,7 @@ public final class Engine: Sendable {
         var schedule = Schedule()
         schedule.routeIndex = state.index
         schedule.firstByteNanos = nanoseconds(state.behavior.firstByte.sample(using: &rng))
-        var tokens = max(1, wholeCount(state.behavior.completionTokens.sample(using: &rng)))
+        var tokens = min(max(1, wholeCount(state.behavior.completionTokens.sample(using: &rng))), Self.maxCompletionTokens)
         if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
         schedule.completionTokens = tokens
         schedule.content = state.behavior.content
