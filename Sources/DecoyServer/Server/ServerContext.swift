@@ -84,7 +84,7 @@ final class ServerContext: Sendable {
         loading.withLock { _ in
             let old = generation
             let engine = Engine(profile: old.engine.profile, replicas: replicas, previous: old.engine, refillBuckets: true)
-            ledger.reset(nowNanos: NIODeadline.now().uptimeNanoseconds)
+            ledger.reset(nowNanos: NIODeadline.now().uptimeNanoseconds, keeping: engine.routeNames)
             let next = Generation(
                 engine: engine, ledgers: ledger.ledgers(for: engine), version: old.version + 1, sourceText: old.sourceText)
             current.withLock { $0 = next }
