@@ -101,8 +101,24 @@ final class GCRABucket: Sendable {
 
     /// Ticks as whole nanoseconds, rounded up (a wait is never short), held to a quarter of `Int64`.
     func nanosRoundedUp(_ ticks: Int128) -> Int64 {
-        let nanos = (ticks + ticksPerNanosecond - 1) / ticksPerNanosecond
+        guard ticks > 0 else { return 0 }
+        let nanos = Self.quotient(ticks + ticksPerNanosecond - 1, ticksPerNanosecond)
         return nanos < Int128(Int64.max / 4) ? Int64(nanos) : Int64.max / 4
+    }
+
+    /// `x` as a `Double`, through `Int64` when it fits (the generic conversion is far slower).
+    @inline(__always)
+    static func double(_ x: Int128) -> Double {
+        if let x = Int64(exactly: x) { return Double(x) }
+        return Double(x)
+    }
+
+    /// `a / b` for `a ≥ 0`, `b > 0`: a 64-bit division when both fit, as they do but for huge buckets (a
+    /// 128-bit one is a library call several times slower).
+    @inline(__always)
+    static func quotient(_ a: Int128, _ b: Int128) -> Int128 {
+        if let a = Int64(exactly: a), let b = Int64(exactly: b) { return Int128(a / b) }
+        return a / b
     }
 
     /// Whether `units` exceed the whole bucket, so no wait would ever admit them.
@@ -162,8 +178,8 @@ final class GCRABucket: Sendable {
         let now = ticks(now)
         let ahead = max(tat, now) - now
         let room = capacityTicks - ahead
-        let remaining = room <= 0 ? 0 : Int(min(room / emissionTicks, Int128(Int.max / 2)))
-        return (remaining, Double(ahead) / Double(ticksPerNanosecond) / 1e9)
+        let remaining = room <= 0 ? 0 : Int(min(Self.quotient(room, emissionTicks), Int128(Int.max / 2)))
+        return (remaining, Self.double(ahead) / Self.double(ticksPerNanosecond) / 1e9)
     }
 
     /// Whether the bucket is full at `now`, so a fresh bucket would behave the same.
