@@ -71,9 +71,10 @@ final class GCRABucket: Sendable {
         return (max(1, Int128(scaled.rounded())), bits)
     }
 
-    /// `x × factor` in ticks, exact when `x` is a whole number below 2^47, held to [0, `ceiling`].
+    /// `x × factor` in ticks, exact when `x` is a whole number below 2^47, held to [0, `ceiling`]; 0 for an
+    /// `x` that is not finite, so such a burst holds one unit, as it always has.
     static func product(_ x: Double, _ factor: Int128) -> Int128 {
-        guard x > 0 else { return 0 }  // also NaN
+        guard x > 0, x.isFinite else { return 0 }  // also NaN
         if x < 0x1p47 && x.rounded(.towardZero) == x {
             return min(Int128(x) * factor, ceiling)
         }

@@ -96,6 +96,13 @@ struct GCRABucketTests {
         }
     }
 
+    @Test func aBurstThatIsNotFiniteHoldsOneUnit() {
+        for burst in [Limit.Burst.duration(.infinity), .count(.infinity), .count(.nan), .duration(-1)] {
+            let bucket = GCRABucket(perMinute: 600, burst: burst)
+            #expect(bucket.status(tat: bucket.load(), now: 0).remaining == 1)
+        }
+    }
+
     @Test func aFractionalBurstAdmitsItsWholePartAndCarriesTheRest() {
         // rpm 90 (an interval of 2/3 s) with a 1 s burst holds 1.5: one at once, the next 1/3 s later.
         let bucket = GCRABucket(perMinute: 90, burst: .duration(1))
