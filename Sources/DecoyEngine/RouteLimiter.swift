@@ -10,6 +10,8 @@ final class RouteLimiter: Sendable {
     let limit: Limit
     let divisor: Int
     private let sets: Sets
+    /// Busy gates of a scoped limiter this one replaced, by key, until their key's first request here.
+    private let inherited = InheritedGates()
 
     private enum Sets: Sendable {
         case shared(BucketSet)
@@ -20,29 +22,29 @@ final class RouteLimiter: Sendable {
     /// the rates, or a reset), it keeps `previous`'s concurrency gates when `sharesGates` allows: the
     /// requests they admitted are still running, and their queues still wait.
     ///
-    /// A scoped route takes over the gates `previous` holds busy (in flight or queued) now, each for the
-    /// first request of its key; an idle gate is no different from a fresh one. A key that `previous`
-    /// first sees between this snapshot and the swap to the new engine gets a gate the new engine does not
-    /// know: one lookup's window, as the registry's sweep has.
+    /// A scoped route takes over the gates `previous` holds busy (in flight or queued) now, its own or
+    /// still inherited from the limiter before it, each for the first request of its key; an idle gate is
+    /// no different from a fresh one. A key that `previous` first sees between this snapshot and the swap
+    /// to the new engine gets a gate the new engine does not know: one lookup's window, as the registry's
+    /// sweep has.
     init(limit: Limit, divisor: Int = 1, registryCapacity: Int = 100_000, gatesFrom previous: RouteLimiter? = nil) {
         self.limit = limit
         self.divisor = max(1, divisor)
-        let previous = previous.flatMap { $0.sharesGates(with: limit, divisor: divisor) ? $0.sets : nil }
-        switch previous {
+        let previousLimiter = previous.flatMap { $0.sharesGates(with: limit, divisor: divisor) ? $0 : nil }
+        switch previousLimiter?.sets {
         case .shared(let set):
             sets = .shared(BucketSet(limit: limit, divisor: divisor, gate: set.gate))
         case .scoped(_, let registry):
-            var busy: [String: ConcurrencyGate] = [:]
-            for (key, set) in registry.snapshot() {
-                if let gate = set.gate, gate.inFlight > 0 || gate.queued > 0 { busy[key] = gate }
-            }
-            let inherited = Mutex(busy)
+            var gates = previousLimiter?.inherited.gates.withLock { $0 } ?? [:]
+            for (key, set) in registry.snapshot() { gates[key] = set.gate }
+            let inherited = self.inherited
+            inherited.gates.withLock { $0 = gates.filter { $0.value.inFlight > 0 || $0.value.queued > 0 } }
             sets = .scoped(
                 limit.per,
                 LimiterRegistry(
                     capacity: registryCapacity, overflow: BucketSet(limit: limit, divisor: divisor, gate: registry.overflow.gate)
                 ) { key in
-                    BucketSet(limit: limit, divisor: divisor, gate: inherited.withLock { $0.removeValue(forKey: key) })
+                    BucketSet(limit: limit, divisor: divisor, gate: inherited.gates.withLock { $0.removeValue(forKey: key) })
                 })
         case nil where limit.per.isEmpty:
             sets = .shared(BucketSet(limit: limit, divisor: divisor))
@@ -110,4 +112,9 @@ final class RouteLimiter: Sendable {
         }
         return value ?? "-"
     }
+}
+
+/// Concurrency gates handed over by key (see `RouteLimiter.init(limit:divisor:registryCapacity:gatesFrom:)`).
+private final class InheritedGates: Sendable {
+    let gates = Mutex<[String: ConcurrencyGate]>([:])
 }

@@ -67,4 +67,19 @@ struct GateHandOverTests {
         held.release()
         #expect(Self.plan(new, apiKey: "a").isServe)
     }
+
+    @Test func aScopedGateNotYetClaimedSurvivesASecondReload() throws {
+        let limit = Limit(rpm: 600, per: [.apiKey], concurrency: 1)
+        let first = Engine(profile: Self.profile(limit))
+        let held = try #require(Self.plan(first, apiKey: "a").schedule?.lease)
+        var changed = limit
+        changed.rpm = 60
+        // Key "a" sends nothing to the second engine, so its gate is still waiting to be claimed there.
+        let second = Engine(profile: Self.profile(changed), previous: first)
+        let third = Engine(profile: Self.profile(limit), previous: second)
+        #expect(Self.plan(third, apiKey: "a").rejection?.kind == .concurrency)
+        held.release()
+        #expect(Self.plan(third, apiKey: "a").isServe)
+        _ = second
+    }
 }
