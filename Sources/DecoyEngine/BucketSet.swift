@@ -24,16 +24,22 @@ final class BucketSet: Sendable {
     /// the token bucket then holds the time those requests take at the request rate (`burst: 10` with
     /// `rpm: 600`, `tpm: 60000` holds 10 requests and 1 s = 1000 tokens). Only without `rpm` is a count
     /// a number of tokens.
-    init(limit: Limit, divisor: Int = 1) {
+    ///
+    /// `gate`, when given, is the concurrency gate to use instead of a fresh one: the gate of the set this
+    /// one replaces across a reload or reset, whose holders are still running.
+    init(limit: Limit, divisor: Int = 1, gate: ConcurrencyGate? = nil) {
         let divisor = Double(max(1, divisor))
         let rpm = limit.rpm.map { $0 / divisor }
         var burst = limit.burst
         if case .count(let count) = burst { burst = .count(count / divisor) }
+        let tpm = limit.tpm.map { $0 / divisor }
         var tokenBurst = burst
-        if case .count(let count) = burst, let rpm, rpm > 0 { tokenBurst = .duration(count * 60 / rpm) }
+        // count × tpm / rpm tokens, not a duration of count × 60 / rpm seconds: the quotient is exact
+        // whenever it is a whole number (3 requests at rpm 7 are 3000 tokens at tpm 7000, not 2999.99…).
+        if case .count(let count) = burst, let rpm, rpm > 0, let tpm { tokenBurst = .count(count * tpm / rpm) }
         requests = rpm.map { GCRABucket(perMinute: $0, burst: burst) }
-        tokens = limit.tpm.map { GCRABucket(perMinute: $0 / divisor, burst: tokenBurst) }
-        gate = limit.concurrency.map {
+        tokens = tpm.map { GCRABucket(perMinute: $0, burst: tokenBurst) }
+        self.gate = gate ?? limit.concurrency.map {
             ConcurrencyGate(capacity: Int((Double($0) / divisor).rounded(.down)), queue: Int((Double(limit.queue) / divisor).rounded(.down)))
         }
     }
@@ -104,7 +110,7 @@ final class BucketSet: Sendable {
     /// tokens are refused. `admit` checks the tokens first, so that refusal only happens when another thread
     /// took them in between (tests call this directly to play that race). Holds no concurrency slot.
     func take(tokens cost: Int, now: Int64) -> RouteLimiter.Admission {
-        var requestTat: Int64?
+        var requestTat: Int128?
         if let requests {
             switch requests.take(1, now: now) {
             case .refused(let wait, _):
@@ -113,7 +119,7 @@ final class BucketSet: Sendable {
                 requestTat = tat
             }
         }
-        var tokenTat: Int64?
+        var tokenTat: Int128?
         if let tokens {
             switch tokens.take(cost, now: now) {
             case .refused(let wait, _):
@@ -145,7 +151,7 @@ final class BucketSet: Sendable {
 
     /// The buckets' state at `now` as `x-ratelimit-*` headers tell it, given TATs just set by this request
     /// (or the current ones when `nil`).
-    func status(requestTat: Int64? = nil, tokenTat: Int64? = nil, now: Int64) -> QuotaStatus {
+    func status(requestTat: Int128? = nil, tokenTat: Int128? = nil, now: Int64) -> QuotaStatus {
         var quota = QuotaStatus()
         if let requests {
             let (remaining, reset) = requests.status(tat: requestTat ?? requests.load(), now: now)

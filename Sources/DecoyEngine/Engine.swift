@@ -15,16 +15,25 @@ public final class Engine: Sendable {
     /// N, so N replicas behind a load balancer enforce the profile's limits between them.
     ///
     /// With `previous`, the engine of the profile this one replaces, a route of the same name and the same
-    /// limit keeps its buckets: a reload does not refill a quota or forget what it admitted.
-    public init(profile: Profile, replicas: Int = 1, previous: Engine? = nil) {
+    /// limit keeps its buckets: a reload does not refill a quota or forget what it admitted. A route of the
+    /// same name whose concurrency, queue and scopes are unchanged keeps its concurrency gates even when
+    /// its rates changed, and so does every route with `refillBuckets` (`POST /_decoy/reset`, which refills
+    /// the buckets): the requests a gate admitted are still running, and its queue still waits, so a cap
+    /// holds across reloads and resets.
+    public init(profile: Profile, replicas: Int = 1, previous: Engine? = nil, refillBuckets: Bool = false) {
         self.profile = profile
         let seed = profile.seed ?? UInt64.random(in: .min ... .max)
         self.seed = seed
         let kept = previous?.limiters(replicas: replicas) ?? [:]
-        self.routes = profile.routes.enumerated().map {
-            RouteState(
-                route: $0.element, index: $0.offset, stream: UInt64($0.offset + 1), divisor: replicas,
-                limiter: kept[$0.element.name].flatMap { [limit = $0.element.limit] in $0.limit == limit ? $0 : nil })
+        self.routes = profile.routes.enumerated().map { index, route in
+            var limiter: RouteLimiter?
+            if let old = kept[route.name], let limit = route.limit {
+                limiter =
+                    !refillBuckets && old.limit == limit
+                    ? old : RouteLimiter(limit: limit, divisor: replicas, gatesFrom: old)
+            }
+            return RouteState(
+                route: route, index: index, stream: UInt64(index + 1), divisor: replicas, limiter: limiter)
         }
         self.fallback = RouteState(
             route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), index: profile.routes.count,
@@ -62,6 +71,11 @@ public final class Engine: Sendable {
         state(for: request, headers: headers).route.name
     }
 
+    /// The most completion tokens a request is given (per choice), whatever the route's `completion_tokens`
+    /// draws or the request's `max_tokens` asks: 128 Ki, above every provider's output limit, and a bound
+    /// on the work one request costs (its body's text, its stream's chunks).
+    public static let maxCompletionTokens = 131_072
+
     /// Decides what happens to one request. `nowNanos` is a monotonic clock reading.
     public func plan<H: HeaderSource>(_ request: SimRequest, headers: H, nowNanos: Int64) -> Plan {
         let state = state(for: request, headers: headers)
@@ -71,7 +85,7 @@ public final class Engine: Sendable {
         var schedule = Schedule()
         schedule.routeIndex = state.index
         schedule.firstByteNanos = nanoseconds(state.behavior.firstByte.sample(using: &rng))
-        var tokens = max(1, wholeCount(state.behavior.completionTokens.sample(using: &rng)))
+        var tokens = min(max(1, wholeCount(state.behavior.completionTokens.sample(using: &rng))), Self.maxCompletionTokens)
         if let cap = request.maxTokens { tokens = max(0, min(tokens, cap)) }
         schedule.completionTokens = tokens
         schedule.content = state.behavior.content

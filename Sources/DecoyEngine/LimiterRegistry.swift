@@ -15,7 +15,7 @@ final class LimiterRegistry: Sendable {
     let sweepIntervalNanos: Int64
     /// Shared by the keys that find the registry full.
     let overflow: BucketSet
-    private let make: @Sendable () -> BucketSet
+    private let make: @Sendable (String) -> BucketSet
     private let state = Mutex(State())
 
     private struct State {
@@ -23,14 +23,16 @@ final class LimiterRegistry: Sendable {
         var lastSweep: Int64?
     }
 
+    /// A registry that makes the set of a new key with `make(key)`, and shares `overflow` among the keys that
+    /// find it full.
     init(
-        capacity: Int = 100_000, sweepIntervalNanos: Int64 = 1_000_000_000,
-        make: @escaping @Sendable () -> BucketSet
+        capacity: Int = 100_000, sweepIntervalNanos: Int64 = 1_000_000_000, overflow: BucketSet,
+        make: @escaping @Sendable (String) -> BucketSet
     ) {
         self.capacity = max(1, capacity)
         self.sweepIntervalNanos = sweepIntervalNanos
         self.make = make
-        self.overflow = make()
+        self.overflow = overflow
     }
 
     /// The set for `key`, made on first use.
@@ -47,7 +49,7 @@ final class LimiterRegistry: Sendable {
                 state.sets = state.sets.filter { !$0.value.isIdle(now: nowNanos) }
                 if state.sets.count >= capacity { return overflow }
             }
-            let set = make()
+            let set = make(key)
             state.sets[key] = set
             return set
         }

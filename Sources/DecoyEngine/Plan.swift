@@ -59,11 +59,34 @@ public struct Schedule: Sendable {
         self.lease = lease
     }
 
-    /// The whole time a non-stream answer takes: first byte plus a gap per completion token.
+    /// The most gaps `nonStreamDelayNanos` draws one by one.
+    public static let drawnGaps = 256
+
+    /// The whole time a non-stream answer takes: first byte plus a gap per completion token, held to
+    /// 10^18 ns like every drawn time.
+    ///
+    /// The work is bounded whatever the token count N. Fixed gaps sum to exactly N × the gap. Otherwise
+    /// the first `drawnGaps` gaps are drawn one by one, so an answer of up to 256 tokens is exactly the sum
+    /// of its own draws, and the other M = N − 256 are drawn at once as one normal with the exact mean and
+    /// variance of their sum, M μ and M σ² (from `Distribution.moments`; a gap held at 0 included), held
+    /// at 0. Mean and spread are those of drawing every gap; only the shape of the rest is the central
+    /// limit theorem's, which for a sum of more than 256 independent gaps is close to it unless one gap's
+    /// variance is infinite or nearly so (a lognormal with σ well past 2).
     public mutating func nonStreamDelayNanos() -> Int64 {
-        var total = firstByteNanos
-        for _ in 0..<completionTokens { total &+= gaps.nextNanos() }
-        return total
+        let ceiling: Int64 = 1_000_000_000_000_000_000
+        let tokens = max(0, completionTokens)
+        var total = min(max(0, firstByteNanos), ceiling)
+        if case .fixed(let v) = gaps.distribution {
+            let (product, overflow) = Int64(tokens).multipliedReportingOverflow(by: nanoseconds(v))
+            return overflow ? ceiling : min(total + min(product, ceiling), ceiling)
+        }
+        for _ in 0..<min(tokens, Self.drawnGaps) { total = min(total + gaps.nextNanos(), ceiling) }
+        let rest = tokens - min(tokens, Self.drawnGaps)
+        guard rest > 0 else { return total }
+        let (mean, variance) = gaps.distribution.moments
+        let count = Double(rest)
+        let sum = count * mean + (count * variance).squareRoot() * Distribution.standardNormal(&gaps.rng)
+        return min(total + nanoseconds(sum), ceiling)
     }
 }
 

@@ -1,4 +1,5 @@
 import DecoyProfile
+import Synchronization
 
 /// A route's quota at run time: its `limit:` as buckets, one set for the whole route or one per scope key.
 ///
@@ -9,22 +10,58 @@ final class RouteLimiter: Sendable {
     let limit: Limit
     let divisor: Int
     private let sets: Sets
+    /// Busy gates of a scoped limiter this one replaced, by key, until their key's first request here.
+    private let inherited = InheritedGates()
 
     private enum Sets: Sendable {
         case shared(BucketSet)
         case scoped([Limit.Scope], LimiterRegistry)
     }
 
-    init(limit: Limit, divisor: Int = 1, registryCapacity: Int = 100_000) {
+    /// A limiter with fresh buckets. With `previous`, the limiter this one replaces (a reload that changed
+    /// the rates, or a reset), it keeps `previous`'s concurrency gates when `sharesGates` allows: the
+    /// requests they admitted are still running, and their queues still wait.
+    ///
+    /// A scoped route takes over the gates `previous` holds busy (in flight or queued) now, its own or
+    /// still inherited from the limiter before it, each for the first request of its key; an idle gate is
+    /// no different from a fresh one. A key that `previous` first sees between this snapshot and the swap
+    /// to the new engine gets a gate the new engine does not know: one lookup's window, as the registry's
+    /// sweep has.
+    init(limit: Limit, divisor: Int = 1, registryCapacity: Int = 100_000, gatesFrom previous: RouteLimiter? = nil) {
         self.limit = limit
         self.divisor = max(1, divisor)
-        if limit.per.isEmpty {
-            sets = .shared(BucketSet(limit: limit, divisor: divisor))
-        } else {
+        let previousLimiter = previous.flatMap { $0.sharesGates(with: limit, divisor: divisor) ? $0 : nil }
+        switch previousLimiter?.sets {
+        case .shared(let set):
+            sets = .shared(BucketSet(limit: limit, divisor: divisor, gate: set.gate))
+        case .scoped(_, let registry):
+            var gates = previousLimiter?.inherited.gates.withLock { $0 } ?? [:]
+            for (key, set) in registry.snapshot() { gates[key] = set.gate }
+            let inherited = self.inherited
+            inherited.gates.withLock { $0 = gates.filter { $0.value.inFlight > 0 || $0.value.queued > 0 } }
             sets = .scoped(
                 limit.per,
-                LimiterRegistry(capacity: registryCapacity) { BucketSet(limit: limit, divisor: divisor) })
+                LimiterRegistry(
+                    capacity: registryCapacity, overflow: BucketSet(limit: limit, divisor: divisor, gate: registry.overflow.gate)
+                ) { key in
+                    BucketSet(limit: limit, divisor: divisor, gate: inherited.gates.withLock { $0.removeValue(forKey: key) })
+                })
+        case nil where limit.per.isEmpty:
+            sets = .shared(BucketSet(limit: limit, divisor: divisor))
+        case nil:
+            sets = .scoped(
+                limit.per,
+                LimiterRegistry(capacity: registryCapacity, overflow: BucketSet(limit: limit, divisor: divisor)) { _ in
+                    BucketSet(limit: limit, divisor: divisor)
+                })
         }
+    }
+
+    /// Whether a limiter for `limit` may keep this one's concurrency gates: both have a cap, and the same
+    /// cap, queue, scopes and replica share, so each gate means the same slots.
+    func sharesGates(with limit: Limit, divisor: Int) -> Bool {
+        self.limit.concurrency != nil && self.limit.concurrency == limit.concurrency && self.limit.queue == limit.queue
+            && self.limit.per == limit.per && self.divisor == max(1, divisor)
     }
 
     /// What `admit` decided.
@@ -75,4 +112,9 @@ final class RouteLimiter: Sendable {
         }
         return value ?? "-"
     }
+}
+
+/// Concurrency gates handed over by key (see `RouteLimiter.init(limit:divisor:registryCapacity:gatesFrom:)`).
+private final class InheritedGates: Sendable {
+    let gates = Mutex<[String: ConcurrencyGate]>([:])
 }

@@ -48,6 +48,71 @@ extension Distribution {
         }
     }
 
+    /// The mean and variance of one draw as `sample` makes it (a normal or a uniform held at 0 included),
+    /// in closed form; for summing many draws at once.
+    public var moments: (mean: Double, variance: Double) {
+        let (first, second) = rawMoments
+        return (first, max(0, second - first * first))
+    }
+
+    /// E[X] and E[X²] of one draw.
+    var rawMoments: (Double, Double) {
+        switch self {
+        case .fixed(let v):
+            let x = max(0, v)
+            return (x, x * x)
+        case .uniform(let lo, let hi):
+            // Uniform on [l, h], held at 0: the part above 0 is uniform on [max(l, 0), h].
+            let (l, h) = (min(lo, hi), max(lo, hi))
+            guard h > 0 else { return (0, 0) }
+            guard h > l else { return (h, h * h) }
+            let a = max(l, 0)
+            let above = (h - a) / (h - l)
+            return (above * (a + h) / 2, above * (a * a + a * h + h * h) / 3)
+        case .normal(let mean, let stddev):
+            // A normal held at 0 (rectified): E[X] = μΦ(z) + σφ(z), E[X²] = (μ² + σ²)Φ(z) + μσφ(z), z = μ/σ.
+            guard stddev > 0 else {
+                let x = max(0, mean)
+                return (x, x * x)
+            }
+            let z = mean / stddev
+            let cdf = 0.5 * erfc(-z / 2.0.squareRoot())
+            let density = exp(-z * z / 2) / (2 * Double.pi).squareRoot()
+            return (
+                mean * cdf + stddev * density,
+                (mean * mean + stddev * stddev) * cdf + mean * stddev * density
+            )
+        case .lognormal(let mu, let sigma):
+            return (exp(mu + sigma * sigma / 2), exp(2 * mu + 2 * sigma * sigma))
+        case .exponential(let mean):
+            return (mean, 2 * mean * mean)
+        case .percentiles(let points):
+            // The inverse CDF is linear between points: a segment from a to b over Δq adds Δq (a² + ab + b²) / 3.
+            guard let first = points.first else { return (0, 0) }
+            var previous = first.q == 0 ? first : Quantile(q: 0, value: 0)
+            var square = 0.0
+            for point in points where point.q > previous.q {
+                let q = min(point.q, 1)
+                let (a, b) = (previous.value, point.value)
+                square += (q - previous.q) * (a * a + a * b + b * b) / 3
+                previous = Quantile(q: q, value: point.value)
+            }
+            square += (1 - previous.q) * previous.value * previous.value
+            return (Self.percentilesMean(points), square)
+        case .mixture(let components):
+            let total = components.reduce(0) { $0 + $1.weight }
+            guard total > 0 else { return (0, 0) }
+            var first = 0.0
+            var second = 0.0
+            for component in components {
+                let (m1, m2) = component.distribution.rawMoments
+                first += component.weight / total * m1
+                second += component.weight / total * m2
+            }
+            return (first, second)
+        }
+    }
+
     /// The area under `inverseCDF`: a trapezoid per segment, and the last value held up to `u = 1`.
     static func percentilesMean(_ points: [Quantile]) -> Double {
         guard let first = points.first else { return 0 }

@@ -1,4 +1,5 @@
 import DecoyProfile
+import Logging
 import Testing
 
 @testable import DecoyServer
@@ -57,5 +58,53 @@ import Testing
         #expect(LatencyBuckets.prometheusIndex(micros: 5_000) == 0)
         #expect(LatencyBuckets.prometheusIndex(micros: 5_001) == 1)
         #expect(LatencyBuckets.prometheusIndex(micros: 60_000_001) == LatencyBuckets.prometheus.count)
+    }
+
+    /// A profile of chat routes with these names.
+    static func profile(_ names: [String]) -> Profile {
+        let behavior = Behavior(completionTokens: .fixed(5))
+        return Profile(
+            name: "ledger", seed: 1,
+            routes: names.map { Route(name: $0, match: RouteMatch(endpoints: [.openaiChat]), behavior: behavior) })
+    }
+
+    @Test func metricsStayMonotonicAcrossAReloadThatRemovesARouteAndOneThatBringsItBack() {
+        let context = ServerContext(
+            profile: Self.profile(["ledger-kept", "ledger-removed"]), maxBodyBytes: 1 << 20, logger: Logger(label: "test"))
+        // An exporter of its own: `shared` resets the series another context's render does not list.
+        let exporter = MetricsExporter()
+        func record(_ route: Int, _ count: Int) {
+            for _ in 0..<count {
+                context.generation.ledgers[route].record(.admitted, endpoint: .openaiChat, status: 200, nowNanos: 1)
+            }
+        }
+        func line(_ route: String, _ count: Int) -> String {
+            #"decoy_outcomes_total{route="\#(route)",outcome="admitted"} \#(count)"#
+        }
+        record(0, 2)
+        record(1, 3)
+        #expect(exporter.render(context).contains(line("ledger-removed", 3)))
+
+        // The removed route's total stays reported as it was; the kept route's keeps counting.
+        context.load(Self.profile(["ledger-kept"]), sourceText: nil)
+        record(0, 1)
+        let afterRemoval = exporter.render(context)
+        let removedReported = afterRemoval.contains(line("ledger-removed", 3))
+        let keptReported = afterRemoval.contains(line("ledger-kept", 3))
+        #expect(removedReported)
+        #expect(keptReported)
+
+        // Brought back, it goes on from 3: no drop to 0 and jump back that a rate() would read as traffic.
+        context.load(Self.profile(["ledger-kept", "ledger-removed"]), sourceText: nil)
+        record(1, 1)
+        let broughtBack = exporter.render(context)
+        #expect(broughtBack.contains(line("ledger-removed", 4)), "\(broughtBack.split(separator: "\n").filter { $0.contains("ledger-removed") && $0.contains("admitted") })")
+
+        // A reset zeroes every count, as before, and is where a removed route's series ends (at 0).
+        context.load(Self.profile(["ledger-kept"]), sourceText: nil)
+        context.reset()
+        #expect(exporter.render(context).contains(line("ledger-removed", 0)))
+        #expect(exporter.render(context).contains(line("ledger-kept", 0)))
+        #expect(context.ledger.reported(current: context.generation.ledgers).map(\.name) == ["ledger-kept", "default", "(unrouted)"])
     }
 }

@@ -22,7 +22,8 @@ final class MetricsExporter: Sendable {
 
     func render(_ context: ServerContext) -> String {
         let generation = context.generation
-        let ledgers = generation.ledgers + [context.ledger.unrouted]
+        // Removed routes too: their counters hold their totals until a reset (see `Ledger.reported`).
+        let ledgers = context.ledger.reported(current: generation.ledgers)
         let factory = PrometheusMetricsFactory(registry: registry)
         state.withLock { table in
             var seen = Set<String>()

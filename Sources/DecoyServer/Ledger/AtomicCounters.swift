@@ -1,18 +1,22 @@
-import Atomics
+import Synchronization
 
 /// A fixed number of 64-bit counters in one allocation, each read and updated atomically.
 ///
-/// `@unchecked Sendable`: the storage is allocated once in `init`, freed once in `deinit`, and every
-/// access in between goes through `UnsafeAtomic`, so concurrent use from any thread is a data-race-free
-/// sequence of atomic operations.
+/// `Atomic` is not copyable, so the counters cannot live in an `Array`; they live in one buffer allocated
+/// here, where an atomic must stay: at an address that never moves while in use.
+///
+/// `@unchecked Sendable`: the buffer is allocated and every counter initialised once in `init`, and
+/// deinitialised and freed once in `deinit`; every access in between is an operation on a
+/// `Synchronization.Atomic` in place, so concurrent use from any thread is a data-race-free sequence of
+/// atomic operations.
 final class AtomicCounters: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
+    private let storage: UnsafeMutablePointer<Atomic<UInt64>>
     let count: Int
 
     init(count: Int) {
         self.count = count
         storage = .allocate(capacity: count)
-        storage.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: count)
+        for index in 0..<count { (storage + index).initialize(to: Atomic(0)) }
     }
 
     deinit {
@@ -22,24 +26,23 @@ final class AtomicCounters: @unchecked Sendable {
 
     @inline(__always)
     func add(_ index: Int, _ amount: UInt64 = 1) {
-        UnsafeAtomic<UInt64>(at: storage + index).wrappingIncrement(by: amount, ordering: .relaxed)
+        storage[index].wrappingAdd(amount, ordering: .relaxed)
     }
 
     @inline(__always)
     func load(_ index: Int) -> UInt64 {
-        UnsafeAtomic<UInt64>(at: storage + index).load(ordering: .relaxed)
+        storage[index].load(ordering: .relaxed)
     }
 
     @inline(__always)
     func store(_ index: Int, _ value: UInt64) {
-        UnsafeAtomic<UInt64>(at: storage + index).store(value, ordering: .relaxed)
+        storage[index].store(value, ordering: .relaxed)
     }
 
     /// Sets `index` from `expected` to `desired`; true when this caller did it.
     @inline(__always)
     func exchange(_ index: Int, expected: UInt64, desired: UInt64) -> Bool {
-        UnsafeAtomic<UInt64>(at: storage + index)
-            .compareExchange(expected: expected, desired: desired, ordering: .relaxed).exchanged
+        storage[index].compareExchange(expected: expected, desired: desired, ordering: .relaxed).exchanged
     }
 
     /// Zeroes every counter.

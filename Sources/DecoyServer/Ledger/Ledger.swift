@@ -27,9 +27,27 @@ final class Ledger: Sendable {
         }
     }
 
-    /// Zeroes every count.
-    func reset(nowNanos: UInt64) {
+    /// Every ledger to report: `current` (the generation's, in route order), then the ledgers of routes a
+    /// reload removed, by name, then `unrouted`.
+    ///
+    /// A removed route's counts stay reported as they were, so every counter `/metrics` exports only ever
+    /// grows between resets, as Prometheus expects of a counter: dropping the series would read as a
+    /// drop to 0, and the route coming back (its ledger kept by name) as a jump from 0 to its old total,
+    /// which `rate()` and `increase()` count as traffic.
+    func reported(current: [RouteLedger]) -> [RouteLedger] {
+        let names = Set(current.map(\.name))
+        let removed = byName.withLock { table in table.values.filter { !names.contains($0.name) } }
+        return current + removed.sorted { $0.name < $1.name } + [unrouted]
+    }
+
+    /// Zeroes every count, and forgets the ledgers of routes not in `keeping` (a reset is where counters
+    /// may start over, so a removed route's series can end there).
+    func reset(nowNanos: UInt64, keeping names: [String]? = nil) {
         byName.withLock { table in
+            if let names {
+                let kept = Set(names)
+                table = table.filter { kept.contains($0.key) }
+            }
             for ledger in table.values { ledger.counters.reset() }
         }
         unrouted.counters.reset()

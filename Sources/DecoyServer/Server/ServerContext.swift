@@ -78,12 +78,13 @@ final class ServerContext: Sendable {
         }
     }
 
-    /// Refills every bucket (a fresh engine of the same profile) and zeroes the ledger.
+    /// Refills every bucket (a new engine of the same profile) and zeroes the ledger. Concurrency gates
+    /// carry over: the requests they admitted are still running.
     func reset() {
         loading.withLock { _ in
             let old = generation
-            let engine = Engine(profile: old.engine.profile, replicas: replicas)
-            ledger.reset(nowNanos: NIODeadline.now().uptimeNanoseconds)
+            let engine = Engine(profile: old.engine.profile, replicas: replicas, previous: old.engine, refillBuckets: true)
+            ledger.reset(nowNanos: NIODeadline.now().uptimeNanoseconds, keeping: engine.routeNames)
             let next = Generation(
                 engine: engine, ledgers: ledger.ledgers(for: engine), version: old.version + 1, sourceText: old.sourceText)
             current.withLock { $0 = next }
