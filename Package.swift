@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "decoy",
             dependencies: [
-                "DecoyServer",
+                "DecoyProfile", "DecoyServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
