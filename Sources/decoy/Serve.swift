@@ -71,7 +71,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let loaded = try ProfileFile.load(profile)
+        let (loaded, sourceText) = try ProfileFile.read(profile)
         var configuration = DecoyServer.Configuration(profile: loaded)
         if let host { configuration.host = host }
         if let port { configuration.port = port }
@@ -104,7 +104,8 @@ struct Serve: AsyncParsableCommand {
         let stop = SignalWaiter(signals: [SIGINT, SIGTERM])
         let server: DecoyServer
         do {
-            server = try await DecoyServer(profile: loaded, profilePath: profile, configuration: configuration)
+            server = try await DecoyServer(
+                profile: loaded, profilePath: profile, sourceText: sourceText, configuration: configuration)
         } catch let error as IOError {
             ProfileFile.printError(
                 "decoy: cannot listen on \(configuration.host):\(configuration.port): \(Self.describe(error))")

@@ -41,7 +41,11 @@ struct AdminAPI {
             return Reply(status: 200, headers: [("content-type", "application/yaml")], body: .full(Array(text.utf8)))
         case ("PUT", "/_decoy/profile"):
             let text = body.map { String(buffer: $0) } ?? ""
-            return load({ () throws(ProfileErrors) -> Profile in try ProfileLoader.parse(text, file: "PUT /_decoy/profile") }, text: { text })
+            return load { () throws(ProfileErrors) -> Profile in
+                let profile = try ProfileLoader.parse(text, file: "PUT /_decoy/profile")
+                shared.load(profile, sourceText: text)
+                return profile
+            }
         case ("POST", "/_decoy/reload"):
             guard let path = shared.admin.profilePath else {
                 return Self.json(409, ["error": "the server was not started from a profile file"])
@@ -55,16 +59,16 @@ struct AdminAPI {
         }
     }
 
-    /// Reloads the profile file the server was started with.
+    /// Reloads the profile file the server was started with, reading it once.
     func reload(_ path: String) -> Reply {
-        load({ () throws(ProfileErrors) -> Profile in try ProfileLoader.load(contentsOf: path) }, text: { try? String(contentsOfFile: path, encoding: .utf8) })
+        load { () throws(ProfileErrors) -> Profile in try shared.loadFile(path) }
     }
 
-    /// Loads a profile, or answers 400 with every error as FILE:LINE:COLUMN: message.
-    private func load(_ read: () throws(ProfileErrors) -> Profile, text: () -> String?) -> Reply {
+    /// Loads a profile (`read` parses it and hands it to `shared`), or answers 400 with every error as
+    /// FILE:LINE:COLUMN: message.
+    private func load(_ read: () throws(ProfileErrors) -> Profile) -> Reply {
         do {
             let profile = try read()
-            shared.load(profile, sourceText: text())
             shared.logger.info("loaded profile '\(profile.name)' from \(profile.source) (\(profile.routes.count) routes)")
             return Self.encoded(LoadReport(loaded: profile.name, source: profile.source, routes: profile.routes.map(\.name)))
         } catch {

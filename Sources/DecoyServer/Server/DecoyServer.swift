@@ -1,5 +1,4 @@
 import DecoyEngine
-import Foundation
 import DecoyProfile
 import Logging
 import NIOCore
@@ -75,13 +74,15 @@ public final class DecoyServer: Sendable {
 
     /// Binds and starts serving `profile`; returns once the socket listens.
     ///
-    /// `profilePath` is the file SIGHUP, `--watch` and `POST /_decoy/reload` read again.
+    /// `profilePath` is the file SIGHUP, `--watch` and `POST /_decoy/reload` read again;
+    /// `sourceText` is the text `profile` was parsed from, which `GET /_decoy/profile` shows.
     public init(
-        profile: Profile, profilePath: String? = nil, configuration: Configuration, logger: Logger = Logger(label: "decoy")
+        profile: Profile, profilePath: String? = nil, sourceText: String? = nil, configuration: Configuration,
+        logger: Logger = Logger(label: "decoy")
     ) async throws {
         self.configuration = configuration
         let shared = ServerContext(
-            profile: profile, sourceText: profilePath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) },
+            profile: profile, sourceText: sourceText,
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes,
             admin: AdminSettings(token: configuration.adminToken, profilePath: profilePath),
             replicas: configuration.replicas, logger: logger)
@@ -159,8 +160,7 @@ public final class DecoyServer: Sendable {
     public func reloadProfileFile() -> [String] {
         guard let path = shared.admin.profilePath else { return ["no profile file to reload"] }
         do {
-            let profile = try ProfileLoader.load(contentsOf: path)
-            shared.load(profile, sourceText: try? String(contentsOfFile: path, encoding: .utf8))
+            let profile = try shared.loadFile(path)
             shared.logger.info("reloaded profile '\(profile.name)' from \(path)")
             return []
         } catch {

@@ -53,11 +53,6 @@ final class ServerContext: Sendable {
         self.logger = logger
     }
 
-    /// Convenience for tests: an engine built elsewhere.
-    convenience init(engine: Engine, maxBodyBytes: Int, logger: Logger) {
-        self.init(profile: engine.profile, maxBodyBytes: maxBodyBytes, logger: logger)
-    }
-
     /// The generation in force. Connections keep the one they read until `currentVersion` moves, so
     /// the lock is taken once per reload per connection, not per request.
     var generation: Generation { current.withLock { $0 } }
@@ -76,6 +71,14 @@ final class ServerContext: Sendable {
             current.withLock { $0 = next }
             version.store(next.version, ordering: .releasing)
         }
+    }
+
+    /// Reads the profile file once and loads what was read, keeping that text as the one shown; a
+    /// profile with errors is refused and the one in force stays. Reads a file: call it off the loops.
+    func loadFile(_ path: String) throws(ProfileErrors) -> Profile {
+        let (profile, text) = try ProfileLoader.read(contentsOf: path)
+        load(profile, sourceText: text)
+        return profile
     }
 
     /// Refills every bucket (a fresh engine of the same profile) and zeroes the ledger.
