@@ -115,7 +115,7 @@ struct Serve: AsyncParsableCommand {
         let reloads = Task {
             while !Task.isCancelled {
                 guard await hangup.next() != nil, !Task.isCancelled else { return }
-                Self.report(server.reloadProfileFile(), path: profile)
+                Self.report(await server.reloadProfileFile(), path: profile)
             }
         }
         let watcher = Task {
@@ -126,7 +126,7 @@ struct Serve: AsyncParsableCommand {
                 let now = FileWatch.stamp(profile)
                 if now != last {
                     last = now
-                    Self.report(server.reloadProfileFile(), path: profile)
+                    Self.report(await server.reloadProfileFile(), path: profile)
                 }
             }
         }

@@ -162,10 +162,22 @@ final class ProviderHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func answer(_ request: PendingRequest, _ context: ChannelHandlerContext) {
         timeouts.requestRead()
         if request.admin {
-            let reply = AdminAPI(shared: shared).respond(
+            let answer = AdminAPI(shared: shared).respond(
                 to: request.head, path: request.path, query: request.query, body: request.body,
-                tooLarge: request.tooLarge, remote: context.channel.remoteAddress)
-            return start(Answer(reply: reply, request: request.head), context)
+                tooLarge: request.tooLarge, remote: context.channel.remoteAddress, on: context.eventLoop)
+            switch answer {
+            case .now(let reply):
+                return start(Answer(reply: reply, request: request.head), context)
+            case .later(let reply):
+                // In progress until written: what the client pipelined behind it waits.
+                active = ActiveResponse()
+                let head = request.head
+                reply.assumeIsolated().whenSuccess { reply in
+                    guard context.channel.isActive, self.active != nil else { return }
+                    self.start(Answer(reply: reply, request: head), context)
+                }
+                return
+            }
         }
         dispatch(request, context: context)
     }

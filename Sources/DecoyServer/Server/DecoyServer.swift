@@ -63,7 +63,11 @@ public final class DecoyServer: Sendable {
 
     public let configuration: Configuration
     let shared: ServerContext
-    private let group: MultiThreadedEventLoopGroup
+    let group: MultiThreadedEventLoopGroup
+    /// Where profile loads and admin reports run (`shared.blocking`), off the serving loops.
+    private let pool: NIOThreadPool
+    /// The one drain: every call of `shutdown()` waits for it.
+    private let stopping = Mutex<Task<Void, Never>?>(nil)
     /// Dropped before the loops stop: its deinit completes a promise on one of them.
     private let quiesce: Mutex<ServerQuiescingHelper?>
     private let channel: Channel
@@ -74,18 +78,22 @@ public final class DecoyServer: Sendable {
 
     /// Binds and starts serving `profile`; returns once the socket listens.
     ///
-    /// `profilePath` is the file SIGHUP, `--watch` and `POST /_decoy/reload` read again;
+    /// `profilePath` is the file `reloadProfileFile()` and `POST /_decoy/reload` read again;
     /// `sourceText` is the text `profile` was parsed from, which `GET /_decoy/profile` shows.
     public init(
         profile: Profile, profilePath: String? = nil, sourceText: String? = nil, configuration: Configuration,
         logger: Logger = Logger(label: "decoy")
     ) async throws {
         self.configuration = configuration
+        // Two threads: a scrape or a stats request need not wait behind a long load.
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        self.pool = pool
         let shared = ServerContext(
             profile: profile, sourceText: sourceText,
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes,
             admin: AdminSettings(token: configuration.adminToken, profilePath: profilePath),
-            replicas: configuration.replicas, logger: logger)
+            replicas: configuration.replicas, blocking: .pool(pool), logger: logger)
         self.shared = shared
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.group = group
@@ -113,6 +121,7 @@ public final class DecoyServer: Sendable {
                 .get()
         } catch {
             try? await group.shutdownGracefully()
+            try? await pool.shutdownGracefully()
             throw error
         }
         // The quiescing helper is made once the socket is bound: made before, a failed bind (port in
@@ -126,6 +135,7 @@ public final class DecoyServer: Sendable {
             }.get()
         } catch {
             try? await group.shutdownGracefully()
+            try? await pool.shutdownGracefully()
             throw error
         }
         self.channel = channel
@@ -155,23 +165,43 @@ public final class DecoyServer: Sendable {
         shared.load(profile, sourceText: sourceText)
     }
 
-    /// Reads the profile file again (SIGHUP, `--watch`); a profile with errors is refused, the old one
-    /// stays in force, and the errors are returned as FILE:LINE:COLUMN: message lines.
-    public func reloadProfileFile() -> [String] {
+    /// Reads the profile file again (SIGHUP, `--watch`), off the serving loops; a profile with errors
+    /// is refused, the old one stays in force, and the errors are returned as FILE:LINE:COLUMN: message
+    /// lines.
+    public func reloadProfileFile() async -> [String] {
         guard let path = shared.admin.profilePath else { return ["no profile file to reload"] }
+        let shared = shared
+        let future = shared.blocking.run(on: group.next()) { () -> [String] in
+            do throws(ProfileErrors) {
+                let profile = try shared.loadFile(path)
+                shared.logger.info("reloaded profile '\(profile.name)' from \(path)")
+                return []
+            } catch {
+                let lines = error.errors.map(\.description)
+                shared.logger.error("profile \(path) refused, the old one stays in force:\n\(lines.joined(separator: "\n"))")
+                return lines
+            }
+        }
         do {
-            let profile = try shared.loadFile(path)
-            shared.logger.info("reloaded profile '\(profile.name)' from \(path)")
-            return []
+            return try await future.get()
         } catch {
-            let lines = error.errors.map(\.description)
-            shared.logger.error("profile \(path) refused, the old one stays in force:\n\(lines.joined(separator: "\n"))")
-            return lines
+            return ["the server is stopping"]
         }
     }
 
-    /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops.
+    /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops
+    /// and the thread pool. Calling it again waits for the same drain.
     public func shutdown() async {
+        let drain = stopping.withLock { task in
+            if let task { return task }
+            let made = Task { await self.drain() }
+            task = made
+            return made
+        }
+        await drain.value
+    }
+
+    private func drain() async {
         let promise = group.next().makePromise(of: Void.self)
         quiesce.withLock { $0 }?.initiateShutdown(promise: promise)
         let deadline = group.next().scheduleTask(in: configuration.drainTimeout) {
@@ -183,6 +213,8 @@ public final class DecoyServer: Sendable {
         try? await channel.closeFuture.get()
         await connections.closeAll()  // what the drain left open (stalls, slow streams)
         quiesce.withLock { $0 = nil }
+        // Before the loops: work still running completes its promise on one of them.
+        try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
 

@@ -32,6 +32,8 @@ final class ServerContext: Sendable {
     let admin: AdminSettings
     /// Each limit is divided by this: N replicas behind a balancer enforce the profile between them.
     let replicas: Int
+    /// Where loads, reloads and reports run: never on a serving loop.
+    let blocking: BlockingWork
     private let current: Mutex<Generation>
     private let version = Atomic<Int>(0)
     /// Serialises loads so two reloads cannot interleave their bucket hand-over.
@@ -39,9 +41,10 @@ final class ServerContext: Sendable {
 
     init(
         profile: Profile, sourceText: String? = nil, maxBodyBytes: Int, maxHeaderBytes: Int = 64 << 10,
-        admin: AdminSettings = AdminSettings(), replicas: Int = 1, logger: Logger
+        admin: AdminSettings = AdminSettings(), replicas: Int = 1, blocking: BlockingWork = .inline, logger: Logger
     ) {
         self.replicas = max(1, replicas)
+        self.blocking = blocking
         let now = NIODeadline.now().uptimeNanoseconds
         let ledger = Ledger(nowNanos: now)
         let engine = Engine(profile: profile, replicas: max(1, replicas))
