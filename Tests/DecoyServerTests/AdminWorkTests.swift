@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -113,6 +114,19 @@ import Testing
         let shown = try LoopbackClient.exchange(port: server.port, "GET /_decoy/profile HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(shown.body == yaml)
         await server.shutdown()
+    }
+
+    @Test func runServesUntilItsServiceGroupShutsDownGracefully() async throws {
+        let server = try await Self.start()
+        let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
+        async let running: Void = group.run()
+        let models = try LoopbackClient.exchange(port: server.port, "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(models.status == 200)
+        await group.triggerGracefulShutdown()
+        try await running
+        #expect(throws: (any Error).self) {
+            try LoopbackClient.exchange(port: server.port, "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
+        }
     }
 
     @Test func shutdownTwiceDrainsOnce() async throws {

@@ -4,10 +4,15 @@ import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// The farm: a multithreaded HTTP/1.1 server answering as the providers of its profile.
-public final class DecoyServer: Sendable {
+///
+/// It listens once made. As a `Service` in a `ServiceGroup`, its `run()` serves until the group shuts
+/// down gracefully (or the task is cancelled), then drains as `shutdown()` does; without a group, call
+/// `shutdown()` when done.
+public final class DecoyServer: Service, Sendable {
     /// How to serve.
     public struct Configuration: Sendable {
         public var host: String
@@ -187,6 +192,13 @@ public final class DecoyServer: Sendable {
         } catch {
             return ["the server is stopping"]
         }
+    }
+
+    /// Serves until the service group shuts down gracefully (SIGTERM, SIGINT) or the task is cancelled,
+    /// then drains as `shutdown()` does.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
     }
 
     /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops
