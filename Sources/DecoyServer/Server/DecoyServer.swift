@@ -214,20 +214,31 @@ public final class DecoyServer: Service, Sendable {
     }
 
     private func drain() async {
-        let promise = group.next().makePromise(of: Void.self)
-        quiesce.withLock { $0 }?.initiateShutdown(promise: promise)
-        let deadline = group.next().scheduleTask(in: configuration.drainTimeout) {
-            promise.succeed(())
-        }
-        try? await promise.futureResult.get()
-        deadline.cancel()
+        // The quiescing helper keeps its books on the listening channel's loop: the promises and timers
+        // here live there too, so nothing completes across loops.
+        let loop = channel.eventLoop
+        let allClosed = loop.makePromise(of: Void.self)
+        quiesce.withLock { $0 }?.initiateShutdown(promise: allClosed)
+        await Self.wait(for: allClosed.futureResult, atMost: configuration.drainTimeout, on: loop)
         try? await channel.close()
         try? await channel.closeFuture.get()
         await connections.closeAll()  // what the drain left open (stalls, slow streams)
+        // A connection's close reaches the helper a moment after `close()` returns, by a task on `loop`:
+        // the loops must not stop before it has (NIO would report a task scheduled on a stopped loop).
+        await Self.wait(for: allClosed.futureResult, atMost: .seconds(1), on: loop)
         quiesce.withLock { $0 = nil }
         // Before the loops: work still running completes its promise on one of them.
         try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()
+    }
+
+    /// Until `future` completes or `timeout` passes, whichever is first.
+    private static func wait(for future: EventLoopFuture<Void>, atMost timeout: TimeAmount, on loop: any EventLoop) async {
+        let done = loop.makePromise(of: Void.self)
+        future.cascade(to: done)
+        let timer = loop.scheduleTask(in: timeout) { done.succeed(()) }
+        try? await done.futureResult.get()
+        timer.cancel()
     }
 
     /// Waits until the server channel closes.
