@@ -5,9 +5,15 @@ import DecoyProfile
 enum ProfileFile {
     /// The file's profile, or the embedded default when `path` is nil.
     static func load(_ path: String?) throws -> Profile {
-        guard let path else { return ProfileLoader.embeddedDefault }
+        try read(path).profile
+    }
+
+    /// The file's profile and the text it was parsed from (read once), or the embedded default and no
+    /// text when `path` is nil.
+    static func read(_ path: String?) throws -> (profile: Profile, text: String?) {
+        guard let path else { return (ProfileLoader.embeddedDefault, nil) }
         do {
-            return try ProfileLoader.load(contentsOf: path)
+            return try ProfileLoader.read(contentsOf: path)
         } catch {
             printError(error.description)
             throw ExitCode(65)

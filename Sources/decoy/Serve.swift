@@ -1,9 +1,10 @@
 import ArgumentParser
 import DecoyProfile
 import DecoyServer
-import Dispatch
 import Logging
 import NIOCore
+import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +12,8 @@ import NIOCore
     import Darwin
 #endif
 
-/// `decoy serve`: runs the farm until Ctrl-C or SIGTERM.
+/// `decoy serve`: runs the farm until Ctrl-C or SIGTERM, as a service group of the server, the
+/// profile reloader (SIGHUP, `--watch`) and the stop signals.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a profile (the embedded default when none is given).")
@@ -71,7 +73,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let loaded = try ProfileFile.load(profile)
+        let (loaded, sourceText) = try ProfileFile.read(profile)
         var configuration = DecoyServer.Configuration(profile: loaded)
         if let host { configuration.host = host }
         if let port { configuration.port = port }
@@ -101,33 +103,17 @@ struct Serve: AsyncParsableCommand {
             }
         }
 
-        let stop = SignalWaiter(signals: [SIGINT, SIGTERM])
+        // Trapped before the socket listens: from then on these signals never kill the process.
+        let stop = await StopSignals()
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let server: DecoyServer
         do {
-            server = try await DecoyServer(profile: loaded, profilePath: profile, configuration: configuration)
+            server = try await DecoyServer(
+                profile: loaded, profilePath: profile, sourceText: sourceText, configuration: configuration)
         } catch let error as IOError {
             ProfileFile.printError(
                 "decoy: cannot listen on \(configuration.host):\(configuration.port): \(Self.describe(error))")
             throw ExitCode(1)
-        }
-        let hangup = SignalWaiter(signals: [SIGHUP])
-        let reloads = Task {
-            while !Task.isCancelled {
-                guard await hangup.next() != nil, !Task.isCancelled else { return }
-                Self.report(server.reloadProfileFile(), path: profile)
-            }
-        }
-        let watcher = Task {
-            guard watch, let profile else { return }
-            var last = FileWatch.stamp(profile)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                let now = FileWatch.stamp(profile)
-                if now != last {
-                    last = now
-                    Self.report(server.reloadProfileFile(), path: profile)
-                }
-            }
         }
         Console.line(
             "decoy: serving profile '\(loaded.name)' (\(loaded.source)) on http://\(configuration.host):\(server.port) "
@@ -138,11 +124,17 @@ struct Serve: AsyncParsableCommand {
         for route in loaded.routes {
             Console.line("  route \(route.name)")
         }
-        let signal = await stop.wait()
-        Console.line("decoy: \(signal == SIGINT ? "interrupted" : "terminated"), finishing requests in flight")
-        reloads.cancel()
-        watcher.cancel()
-        await server.shutdown()
+        // Shut down in the reverse order: the signals, the reloader, then the server drains.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: server),
+                    .init(service: ProfileReloader(server: server, path: profile, hangups: hangups, watch: watch)),
+                    .init(service: stop, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                logger: Logger(label: "decoy")))
+        try await group.run()
+        withExtendedLifetime(stop) {}  // the traps stay until the process exits
         Console.line("decoy: stopped")
     }
 
@@ -155,41 +147,6 @@ struct Serve: AsyncParsableCommand {
         default: "\(error)"
         }
     }
-
-    static func report(_ errors: [String], path: String?) {
-        if errors.isEmpty {
-            Console.line("decoy: reloaded \(path ?? "profile")")
-        } else {
-            ProfileFile.printError("decoy: profile refused, the old one stays in force:\n" + errors.joined(separator: "\n"))
-        }
-    }
-}
-
-/// Waits for the first of some signals, which no longer kill the process.
-final class SignalWaiter {
-    private let sources: [any DispatchSourceSignal]
-    private let stream: AsyncStream<Int32>
-
-    init(signals: [Int32]) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        self.stream = stream
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-    }
-
-    /// The next signal received; `nil` once the waiting task is cancelled.
-    func next() async -> Int32? {
-        var iterator = stream.makeAsyncIterator()
-        return await iterator.next()
-    }
-
-    /// The first signal received.
-    func wait() async -> Int32 { await next() ?? SIGTERM }
 }
 
 extension String {

@@ -91,6 +91,19 @@ import Testing
         #expect(try connection.drain().hasPrefix("HTTP/1.1 429"))  // the bucket emptied before the reload stays empty
     }
 
+    @Test func reloadServesTheTextItLoaded() throws {
+        let path = NSTemporaryDirectory() + "decoy-reload-\(UUID().uuidString).yaml"
+        let text = "# kept as written\nname: from-file   \nroutes:\n  - name: chat\n    match: openai.chat  # ✓ é\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let connection = try Connection(profile: Self.limited, admin: AdminSettings(profilePath: path))
+        try connection.send("POST", "/_decoy/reload", "")
+        #expect(try connection.drain().hasPrefix("HTTP/1.1 200"))
+        #expect(connection.shared.generation.engine.profile.name == "from-file")
+        try connection.get("/_decoy/profile")
+        #expect(try connection.drain().hasSuffix("\r\n\r\n" + text))
+    }
+
     @Test func adminRefusesOtherAddressesWithoutAToken() throws {
         // 192.0.2.1 is a documentation address; the embedded channel never sends a packet.
         let connection = try Connection(profile: Self.limited, remote: "192.0.2.1")

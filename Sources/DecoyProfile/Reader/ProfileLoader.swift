@@ -14,13 +14,21 @@ public enum ProfileLoader {
 
     /// Reads and parses a profile file.
     public static func load(contentsOf path: String) throws(ProfileErrors) -> Profile {
+        try read(contentsOf: path).profile
+    }
+
+    /// Reads a profile file once and parses what was read: the profile, and the text it was parsed from
+    /// (`nil` when the file is not UTF-8, e.g. UTF-16), so that the text shown is the text in force even
+    /// if the file changes again meanwhile.
+    public static func read(contentsOf path: String) throws(ProfileErrors) -> (profile: Profile, text: String?) {
         let bytes: [UInt8]
         do {
             bytes = try readFile(path)
         } catch {
             throw ProfileErrors([error])
         }
-        return try parse(bytes: bytes, file: path)
+        let profile = try parse(bytes: bytes, file: path)
+        return (profile, String(validating: bytes, as: UTF8.self))
     }
 
     /// The profile built into the binary from `profiles/default.yaml`; its `source` is `<embedded default>`.

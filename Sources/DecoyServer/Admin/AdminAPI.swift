@@ -18,58 +18,80 @@ struct AdminAPI {
         return bytes.elementsEqual("/metrics".utf8) || (bytes.starts(with: "/_decoy".utf8) && (bytes.count == 7 || bytes.dropFirst(7).first == UInt8(ascii: "/")))
     }
 
+    /// The answer to an admin request: cheap ones at once; the rest (reports, loads, resets) from
+    /// `ServerContext.blocking`, delivered on `loop`, the connection's.
     func respond(
         to head: HTTP1Head, path: Substring, query: Substring, body: ByteBuffer?, tooLarge: Bool,
-        remote: SocketAddress?
-    ) -> Reply {
-        if let refusal = authorize(head.fields, remote: remote) { return refusal }
-        if tooLarge { return Self.json(413, ["error": "request body too large"]) }
+        remote: SocketAddress?, on loop: any EventLoop
+    ) -> AdminAnswer {
+        if let refusal = authorize(head.fields, remote: remote) { return .now(refusal) }
+        if tooLarge { return .now(Self.json(413, ["error": "request body too large"])) }
         switch (head.method, path) {
         case ("GET", "/_decoy"), ("GET", "/_decoy/"):
-            return Reply(status: 200, headers: [("content-type", "text/html; charset=utf-8")], body: .full(Array(LivePage.html.utf8)))
+            return .now(Reply(status: 200, headers: [("content-type", "text/html; charset=utf-8")], body: .full(Array(LivePage.html.utf8))))
         case ("GET", "/_decoy/stats"):
-            return Self.encoded(StatsReport.make(shared))
+            return later(on: loop) { shared in Self.encoded(StatsReport.make(shared)) }
         case ("GET", "/_decoy/series"):
-            return Self.encoded(SeriesReport.make(shared))
+            return later(on: loop) { shared in Self.encoded(SeriesReport.make(shared)) }
         case ("POST", "/_decoy/reset"):
-            shared.reset()
-            return Self.json(200, ["reset": true])
+            // Off the loop too: it waits for any load in progress (they share a lock).
+            return later(on: loop) { shared in
+                shared.reset()
+                return Self.json(200, ["reset": true])
+            }
         case ("GET", "/_decoy/profile"):
             guard let text = shared.generation.sourceText else {
-                return Self.json(404, ["error": "the profile in force was not read from text"])
+                return .now(Self.json(404, ["error": "the profile in force was not read from text"]))
             }
-            return Reply(status: 200, headers: [("content-type", "application/yaml")], body: .full(Array(text.utf8)))
+            return .now(Reply(status: 200, headers: [("content-type", "application/yaml")], body: .full(Array(text.utf8))))
         case ("PUT", "/_decoy/profile"):
-            let text = body.map { String(buffer: $0) } ?? ""
-            return load({ () throws(ProfileErrors) -> Profile in try ProfileLoader.parse(text, file: "PUT /_decoy/profile") }, text: { text })
+            return later(on: loop) { shared in
+                let text = body.map { String(buffer: $0) } ?? ""
+                return Self.load(shared) { () throws(ProfileErrors) -> Profile in
+                    let profile = try ProfileLoader.parse(text, file: "PUT /_decoy/profile")
+                    shared.load(profile, sourceText: text)
+                    return profile
+                }
+            }
         case ("POST", "/_decoy/reload"):
             guard let path = shared.admin.profilePath else {
-                return Self.json(409, ["error": "the server was not started from a profile file"])
+                return .now(Self.json(409, ["error": "the server was not started from a profile file"]))
             }
-            return reload(path)
+            return later(on: loop) { shared in Self.reload(shared, path) }
         case ("GET", "/metrics"):
-            let text = MetricsExporter.shared.render(shared)
-            return Reply(status: 200, headers: [("content-type", "text/plain; version=0.0.4; charset=utf-8")], body: .full(Array(text.utf8)))
+            return later(on: loop) { shared in
+                let text = MetricsExporter.shared.render(shared)
+                return Reply(status: 200, headers: [("content-type", "text/plain; version=0.0.4; charset=utf-8")], body: .full(Array(text.utf8)))
+            }
         default:
-            return Self.json(404, ["error": "no admin endpoint \(head.method) \(path)"])
+            return .now(Self.json(404, ["error": "no admin endpoint \(head.method) \(path)"]))
         }
     }
 
-    /// Reloads the profile file the server was started with.
-    func reload(_ path: String) -> Reply {
-        load({ () throws(ProfileErrors) -> Profile in try ProfileLoader.load(contentsOf: path) }, text: { try? String(contentsOfFile: path, encoding: .utf8) })
+    /// `work`'s reply, made by `shared.blocking`; a 503 if that has stopped (the server is stopping).
+    private func later(on loop: any EventLoop, _ work: @escaping @Sendable (ServerContext) -> Reply) -> AdminAnswer {
+        let shared = shared
+        return .later(
+            shared.blocking.run(on: loop) { work(shared) }.recover { _ in
+                Self.json(503, ["error": "the server is stopping"])
+            })
     }
 
-    /// Loads a profile, or answers 400 with every error as FILE:LINE:COLUMN: message.
-    private func load(_ read: () throws(ProfileErrors) -> Profile, text: () -> String?) -> Reply {
+    /// Reloads the profile file the server was started with. Reads the file: runs off the loops.
+    static func reload(_ shared: ServerContext, _ path: String) -> Reply {
+        load(shared) { () throws(ProfileErrors) -> Profile in try shared.loadFile(path) }
+    }
+
+    /// Loads a profile (`read` parses it and hands it to `shared`), or answers 400 with every error as
+    /// FILE:LINE:COLUMN: message.
+    private static func load(_ shared: ServerContext, _ read: () throws(ProfileErrors) -> Profile) -> Reply {
         do {
             let profile = try read()
-            shared.load(profile, sourceText: text())
             shared.logger.info("loaded profile '\(profile.name)' from \(profile.source) (\(profile.routes.count) routes)")
-            return Self.encoded(LoadReport(loaded: profile.name, source: profile.source, routes: profile.routes.map(\.name)))
+            return encoded(LoadReport(loaded: profile.name, source: profile.source, routes: profile.routes.map(\.name)))
         } catch {
             shared.logger.error("profile refused, the old one stays in force:\n\(error.description)")
-            return Self.encoded(LoadFailure(errors: error.errors.map(\.description)), status: 400)
+            return encoded(LoadFailure(errors: error.errors.map(\.description)), status: 400)
         }
     }
 
@@ -115,6 +137,14 @@ struct AdminAPI {
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Reply(status: status, headers: [("content-type", "application/json")], body: .full(Array(data)))
     }
+}
+
+/// What the admin API answers a request with.
+enum AdminAnswer {
+    /// A reply made at once, on the loop: the cheap paths (refusals, the live page, the profile's text).
+    case now(Reply)
+    /// A reply made off the loop, delivered on the connection's loop; the future never fails.
+    case later(EventLoopFuture<Reply>)
 }
 
 /// What `PUT /_decoy/profile` answers on success.

@@ -123,16 +123,26 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, R
         writer.prepare(minorVersion: request.head.minorVersion, omitBody: request.head.method == "HEAD")
         let arrival = NIODeadline.now().uptimeNanoseconds
         let keepAlive = state.answerKeepsAlive
-        if request.admin {
-            let reply = AdminAPI(shared: shared).respond(
+        if request.admin, let context {
+            let answer = AdminAPI(shared: shared).respond(
                 to: request.head, path: request.path, query: request.query, body: request.body,
-                tooLarge: request.tooLarge, remote: context?.channel.remoteAddress)
-            let script = ResponseScript(reply, record: .init(.invalid, status: reply.status))
-            return responder.execute(script, keepAlive: keepAlive, arrivalNanos: arrival, timing: nil)
+                tooLarge: request.tooLarge, remote: context.channel.remoteAddress, on: context.eventLoop)
+            switch answer {
+            case .now(let reply):
+                responder.execute(Self.script(reply), keepAlive: keepAlive, arrivalNanos: arrival, timing: nil)
+            case .later(let reply):
+                responder.execute(later: reply.map(Self.script), keepAlive: keepAlive, arrivalNanos: arrival)
+            }
+            return
         }
         let loopNanos = Int64(context?.eventLoop.now.uptimeNanoseconds ?? arrival)
         let (script, timing) = dispatcher.dispatch(request, arrivalNanos: arrival, loopNanos: loopNanos)
         responder.execute(script, keepAlive: keepAlive, arrivalNanos: arrival, timing: timing)
+    }
+
+    /// An admin answer as a script (the ledger does not count admin requests).
+    @Sendable private static func script(_ reply: Reply) -> ResponseScript {
+        ResponseScript(reply, record: .init(.invalid, status: reply.status))
     }
 
     /// Bytes that are not an HTTP/1.x request: a 400, or a 431 for a head over the limit (in its

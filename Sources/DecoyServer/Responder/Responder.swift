@@ -71,6 +71,18 @@ final class Responder {
         queue(behind: lease, script, keepAlive: keepAlive, arrivalNanos: arrivalNanos, timing: timing)
     }
 
+    /// Runs the script `future` gives (work done off the loop: an admin load or report) once it is
+    /// ready; busy until then, so what the client pipelines waits. Nothing is written if the connection
+    /// went away first.
+    func execute(later future: EventLoopFuture<ResponseScript>, keepAlive: Bool, arrivalNanos: UInt64) {
+        active = Active(keepAlive: keepAlive)
+        future.hop(to: loop).assumeIsolated().whenSuccess { script in
+            guard self.active != nil else { return }
+            self.active = nil
+            self.execute(script, keepAlive: keepAlive, arrivalNanos: arrivalNanos, timing: nil)
+        }
+    }
+
     /// Queued behind the route's concurrency cap: starts once a slot is handed over, on this loop. If
     /// the connection goes first, `cancel()` releases the lease, which leaves the queue. (Apart from
     /// `execute` so that the common path builds no closure context.)

@@ -1,14 +1,18 @@
 import DecoyEngine
-import Foundation
 import DecoyProfile
 import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// The farm: a multithreaded HTTP/1.1 server answering as the providers of its profile.
-public final class DecoyServer: Sendable {
+///
+/// It listens once made. As a `Service` in a `ServiceGroup`, its `run()` serves until the group shuts
+/// down gracefully (or the task is cancelled), then drains as `shutdown()` does; without a group, call
+/// `shutdown()` when done.
+public final class DecoyServer: Service, Sendable {
     /// How to serve.
     public struct Configuration: Sendable {
         public var host: String
@@ -64,7 +68,11 @@ public final class DecoyServer: Sendable {
 
     public let configuration: Configuration
     let shared: ServerContext
-    private let group: MultiThreadedEventLoopGroup
+    let group: MultiThreadedEventLoopGroup
+    /// Where profile loads and admin reports run (`shared.blocking`), off the serving loops.
+    private let pool: NIOThreadPool
+    /// The one drain: every call of `shutdown()` waits for it.
+    private let stopping = Mutex<Task<Void, Never>?>(nil)
     /// Dropped before the loops stop: its deinit completes a promise on one of them.
     private let quiesce: Mutex<ServerQuiescingHelper?>
     private let channel: Channel
@@ -75,16 +83,22 @@ public final class DecoyServer: Sendable {
 
     /// Binds and starts serving `profile`; returns once the socket listens.
     ///
-    /// `profilePath` is the file SIGHUP, `--watch` and `POST /_decoy/reload` read again.
+    /// `profilePath` is the file `reloadProfileFile()` and `POST /_decoy/reload` read again;
+    /// `sourceText` is the text `profile` was parsed from, which `GET /_decoy/profile` shows.
     public init(
-        profile: Profile, profilePath: String? = nil, configuration: Configuration, logger: Logger = Logger(label: "decoy")
+        profile: Profile, profilePath: String? = nil, sourceText: String? = nil, configuration: Configuration,
+        logger: Logger = Logger(label: "decoy")
     ) async throws {
         self.configuration = configuration
+        // Two threads: a scrape or a stats request need not wait behind a long load.
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        self.pool = pool
         let shared = ServerContext(
-            profile: profile, sourceText: profilePath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) },
+            profile: profile, sourceText: sourceText,
             maxBodyBytes: configuration.maxBodyBytes, maxHeaderBytes: configuration.maxHeaderBytes,
             admin: AdminSettings(token: configuration.adminToken, profilePath: profilePath),
-            replicas: configuration.replicas, logger: logger)
+            replicas: configuration.replicas, blocking: .pool(pool), logger: logger)
         self.shared = shared
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.group = group
@@ -112,6 +126,7 @@ public final class DecoyServer: Sendable {
                 .get()
         } catch {
             try? await group.shutdownGracefully()
+            try? await pool.shutdownGracefully()
             throw error
         }
         // The quiescing helper is made once the socket is bound: made before, a failed bind (port in
@@ -125,6 +140,7 @@ public final class DecoyServer: Sendable {
             }.get()
         } catch {
             try? await group.shutdownGracefully()
+            try? await pool.shutdownGracefully()
             throw error
         }
         self.channel = channel
@@ -154,45 +170,75 @@ public final class DecoyServer: Sendable {
         shared.load(profile, sourceText: sourceText)
     }
 
-    /// Reads the profile file again (SIGHUP, `--watch`); a profile with errors is refused, the old one
-    /// stays in force, and the errors are returned as FILE:LINE:COLUMN: message lines.
-    public func reloadProfileFile() -> [String] {
+    /// Reads the profile file again (SIGHUP, `--watch`), off the serving loops; a profile with errors
+    /// is refused, the old one stays in force, and the errors are returned as FILE:LINE:COLUMN: message
+    /// lines.
+    public func reloadProfileFile() async -> [String] {
         guard let path = shared.admin.profilePath else { return ["no profile file to reload"] }
+        let shared = shared
+        let future = shared.blocking.run(on: group.next()) { () -> [String] in
+            do throws(ProfileErrors) {
+                let profile = try shared.loadFile(path)
+                shared.logger.info("reloaded profile '\(profile.name)' from \(path)")
+                return []
+            } catch {
+                let lines = error.errors.map(\.description)
+                shared.logger.error("profile \(path) refused, the old one stays in force:\n\(lines.joined(separator: "\n"))")
+                return lines
+            }
+        }
         do {
-            let profile = try ProfileLoader.load(contentsOf: path)
-            shared.load(profile, sourceText: try? String(contentsOfFile: path, encoding: .utf8))
-            shared.logger.info("reloaded profile '\(profile.name)' from \(path)")
-            return []
+            return try await future.get()
         } catch {
-            let lines = error.errors.map(\.description)
-            shared.logger.error("profile \(path) refused, the old one stays in force:\n\(lines.joined(separator: "\n"))")
-            return lines
+            return ["the server is stopping"]
         }
     }
 
-    /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops.
+    /// Serves until the service group shuts down gracefully (SIGTERM, SIGINT) or the task is cancelled,
+    /// then drains as `shutdown()` does.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to the drain timeout), then stops the loops
+    /// and the thread pool. Calling it again waits for the same drain.
     public func shutdown() async {
-        // `drained` completes when the last connection has closed; `stop` at that or at the drain
-        // timeout, whichever is first. Kept apart so the helper's own completion of `drained`, which
-        // may come from another loop after the timeout, always finds the loops running.
-        let drained = group.next().makePromise(of: Void.self)
-        let stop = group.next().makePromise(of: Void.self)
-        drained.futureResult.whenComplete { _ in stop.succeed(()) }
-        quiesce.withLock { $0 }?.initiateShutdown(promise: drained)
-        let deadline = group.next().scheduleTask(in: configuration.drainTimeout) {
-            stop.succeed(())
+        let drain = stopping.withLock { task in
+            if let task { return task }
+            let made = Task { await self.drain() }
+            task = made
+            return made
         }
-        try? await stop.futureResult.get()
-        deadline.cancel()
+        await drain.value
+    }
+
+    private func drain() async {
+        // The quiescing helper keeps its books on the listening channel's loop: the promises and timers
+        // here live there too, so nothing completes across loops.
+        let loop = channel.eventLoop
+        let allClosed = loop.makePromise(of: Void.self)
+        quiesce.withLock { $0 }?.initiateShutdown(promise: allClosed)
+        await Self.wait(for: allClosed.futureResult, atMost: configuration.drainTimeout, on: loop)
         try? await channel.close()
         try? await channel.closeFuture.get()
         await connections.closeAll()  // what the drain left open (stalls, slow streams)
-        // Every connection is closed now: the helper completes `drained` (bounded, in case it cannot).
-        let bound = group.next().scheduleTask(in: .seconds(2)) { drained.succeed(()) }
-        try? await drained.futureResult.get()
-        bound.cancel()
+        // A connection's close reaches the helper a moment after `close()` returns, by a task on `loop`:
+        // the loops must not stop before it has (NIO would report a task scheduled on a stopped loop).
+        await Self.wait(for: allClosed.futureResult, atMost: .seconds(1), on: loop)
         quiesce.withLock { $0 = nil }
+        // Before the loops: work still running completes its promise on one of them.
+        try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()
+    }
+
+    /// Until `future` completes or `timeout` passes, whichever is first.
+    private static func wait(for future: EventLoopFuture<Void>, atMost timeout: TimeAmount, on loop: any EventLoop) async {
+        let done = loop.makePromise(of: Void.self)
+        future.cascade(to: done)
+        let timer = loop.scheduleTask(in: timeout) { done.succeed(()) }
+        try? await done.futureResult.get()
+        timer.cancel()
     }
 
     /// Waits until the server channel closes.

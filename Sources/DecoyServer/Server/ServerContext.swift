@@ -32,6 +32,8 @@ final class ServerContext: Sendable {
     let admin: AdminSettings
     /// Each limit is divided by this: N replicas behind a balancer enforce the profile between them.
     let replicas: Int
+    /// Where loads, reloads and reports run: never on a serving loop.
+    let blocking: BlockingWork
     private let current: Mutex<Generation>
     private let version = Atomic<Int>(0)
     /// Serialises loads so two reloads cannot interleave their bucket hand-over.
@@ -39,9 +41,10 @@ final class ServerContext: Sendable {
 
     init(
         profile: Profile, sourceText: String? = nil, maxBodyBytes: Int, maxHeaderBytes: Int = 64 << 10,
-        admin: AdminSettings = AdminSettings(), replicas: Int = 1, logger: Logger
+        admin: AdminSettings = AdminSettings(), replicas: Int = 1, blocking: BlockingWork = .inline, logger: Logger
     ) {
         self.replicas = max(1, replicas)
+        self.blocking = blocking
         let now = NIODeadline.now().uptimeNanoseconds
         let ledger = Ledger(nowNanos: now)
         let engine = Engine(profile: profile, replicas: max(1, replicas))
@@ -51,11 +54,6 @@ final class ServerContext: Sendable {
         self.maxHeaderBytes = maxHeaderBytes
         self.admin = admin
         self.logger = logger
-    }
-
-    /// Convenience for tests: an engine built elsewhere.
-    convenience init(engine: Engine, maxBodyBytes: Int, logger: Logger) {
-        self.init(profile: engine.profile, maxBodyBytes: maxBodyBytes, logger: logger)
     }
 
     /// The generation in force. Connections keep the one they read until `currentVersion` moves, so
@@ -76,6 +74,14 @@ final class ServerContext: Sendable {
             current.withLock { $0 = next }
             version.store(next.version, ordering: .releasing)
         }
+    }
+
+    /// Reads the profile file once and loads what was read, keeping that text as the one shown; a
+    /// profile with errors is refused and the one in force stays. Reads a file: call it off the loops.
+    func loadFile(_ path: String) throws(ProfileErrors) -> Profile {
+        let (profile, text) = try ProfileLoader.read(contentsOf: path)
+        load(profile, sourceText: text)
+        return profile
     }
 
     /// Refills every bucket (a new engine of the same profile) and zeroes the ledger. Concurrency gates
