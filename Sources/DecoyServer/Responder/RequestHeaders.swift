@@ -7,7 +7,8 @@ struct RequestHeaders: HeaderSource {
 
     func first(_ name: String) -> String? { fields.first(name) }
 
-    /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, or Google's `x-goog-api-key`.
+    /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, Google's `x-goog-api-key` or
+    /// Anthropic's `x-api-key`.
     var apiKey: Substring? {
         if let auth = fields.first("authorization") {
             let value = auth[...]
@@ -16,9 +17,12 @@ struct RequestHeaders: HeaderSource {
             }
             return value
         }
-        if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") { return key[...] }
+        if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") ?? fields.first("x-api-key") { return key[...] }
         return nil
     }
+
+    /// The API version a provider wants in a header: Anthropic's `anthropic-version`.
+    var version: Substring? { fields.first("anthropic-version")?[...] }
 
     /// What `x-decoy-fault` forces, `nil` when absent; throws the bad value.
     func forcedOutcome() throws(BadFaultHeader) -> ErrorRule.Outcome? {
