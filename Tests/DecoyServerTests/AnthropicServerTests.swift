@@ -71,6 +71,9 @@ import Testing
         let error = try #require(try Connection.jsonBody(response)["error"] as? [String: Any])
         #expect(error["type"] as? String == "overloaded_error")
         #expect(try post(connection).hasPrefix("HTTP/1.1 200"))
+        var forced = Self.headers
+        forced["x-decoy-fault"] = "529"
+        #expect(try post(connection, headers: forced).hasPrefix("HTTP/1.1 529"))
     }
 
     @Test func aLimitedRouteRefusesWithAnthropicsHeaders() throws {
