@@ -117,4 +117,23 @@ import Testing
         let text = String(decoding: InBandErrorTests.dechunk(streamed), as: UTF8.self)
         #expect(text.hasPrefix("event: message_start\n") && text.hasSuffix("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
     }
+
+    @Test func vertexPartnersSpeakOpenAIsChatToGoogleTokens() throws {
+        let connection = try Connection(profile: Self.profile())
+        let location = "/v1/projects/p/locations/us-central1"
+        let chat = #"{"model":"meta/llama-3.3-70b-instruct-maas","messages":[{"role":"user","content":"hello"}]}"#
+        let refused = try post(connection, location + "/endpoints/openapi/chat/completions", chat, headers: ["authorization": "Bearer nope"])
+        #expect(refused.hasPrefix("HTTP/1.1 401"))
+        #expect((try Connection.jsonBody(refused)["error"] as? [String: Any])?["status"] as? String == "UNAUTHENTICATED")
+        let token = try VertexAuthTests.issuedToken(connection)
+        let bearer = ["authorization": "Bearer \(token)"]
+        let served = try post(connection, location + "/endpoints/openapi/chat/completions", chat, headers: bearer)
+        #expect(try Connection.jsonBody(served)["object"] as? String == "chat.completion")
+        let mistral = #"{"messages":[{"role":"user","content":"hello"}]}"#
+        let fromPath = try post(connection, location + "/publishers/mistralai/models/mistral-large-2411@001:rawPredict", mistral, headers: bearer)
+        #expect(try Connection.jsonBody(fromPath)["model"] as? String == "mistral-large-2411@001")
+        let custom = try post(connection, "/deployment-a:rawPredict", mistral, headers: bearer)
+        #expect(custom.hasPrefix("HTTP/1.1 400"))  // a chat with no model anywhere: OpenAI's 400, from the Mistral handover
+        #expect(custom.contains("you must provide a model parameter"))
+    }
 }
