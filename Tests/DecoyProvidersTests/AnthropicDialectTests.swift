@@ -218,4 +218,16 @@ import Testing
         let one = try json(AnthropicModels.render(model: "claude-x"))
         #expect(one["id"] as? String == "claude-x" && one["display_name"] != nil && one["created_at"] != nil)
     }
+
+    @Test func aMalformedAnswerIsNotJSON() throws {
+        var parsed = try parse(.anthropicMessages, Self.hello).get()
+        guard case .full(let whole) = native.renderMalformed(parsed).body else { throw Failure.notFull }
+        #expect((try? JSONSerialization.jsonObject(with: Data(whole))) == nil)
+        parsed.sim.stream = true
+        guard case .full(let stream) = native.renderMalformed(parsed).body else { throw Failure.notFull }
+        let text = String(decoding: stream, as: UTF8.self)
+        #expect(text.hasPrefix("event: message_start\n") && text.hasSuffix("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
+        let delta = try #require(text.components(separatedBy: "\n\n").first { $0.hasPrefix("event: content_block_delta") })
+        #expect((try? JSONSerialization.jsonObject(with: Data(delta.dropFirst(delta.distance(from: delta.startIndex, to: delta.range(of: "data: ")!.upperBound)).utf8))) == nil)
+    }
 }
