@@ -44,12 +44,13 @@ struct AnthropicMessage: Sendable {
         out.append(",\"content\":")
     }
 
-    /// `"usage":{…}` with the cache fields the API always writes.
-    func appendUsage(output: Int, to out: inout [UInt8]) {
+    /// `"usage":{…}` with the cache fields the API always writes; a message's (not `message_delta`'s)
+    /// also names the service tier.
+    func appendUsage(output: Int, tier: Bool = true, to out: inout [UInt8]) {
         out.append("\"usage\":{\"input_tokens\":")
         out.append(int: inputTokens)
         out.append(",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":")
         out.append(int: output)
-        out.append(",\"service_tier\":\"standard\"}")
+        out.append(tier ? ",\"service_tier\":\"standard\"}" : "}")
     }
 }

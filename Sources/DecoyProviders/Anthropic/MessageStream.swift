@@ -53,7 +53,7 @@ struct MessageStream: ReplyStream {
             out.append("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"")
             out.append(message.stopReason)
             out.append("\",\"stop_sequence\":null},")
-            message.appendUsage(output: message.tokens, to: &out)
+            message.appendUsage(output: message.tokens, tier: false, to: &out)
             out.append("}\n\n")
         case .stop:
             phase = .ended
