@@ -116,7 +116,8 @@ public enum Catalog {
                         endpoint, vertex))
             }
             for custom in ["/:\(action)", "/{prefix}:\(action)", "/{prefix}/{name}:\(action)"] {
-                paths.append(EndpointPath("POST", custom, endpoint, vertex, handovers: action == "rawPredict" ? partnerHandovers(custom) : []))
+                let handovers = action == "rawPredict" ? partnerHandovers(custom) : []
+                paths.append(EndpointPath("POST", custom, endpoint, vertex, handovers: handovers))
             }
         }
         paths.append(EndpointPath("POST", "/token", .googleToken, googleToken))
@@ -148,13 +149,15 @@ public enum Catalog {
                     "POST", "\(location)/publishers/anthropic/models/{model}:streamRawPredict", .vertexAnthropicStream,
                     vertexAnthropic))
             for action in ["rawPredict", "streamRawPredict"] {
-                paths.append(EndpointPath("POST", "\(location)/publishers/mistralai/models/{model}:\(action)", .vertexMistral, vertexOpenAI))
+                paths.append(
+                    EndpointPath("POST", "\(location)/publishers/mistralai/models/{model}:\(action)", .vertexMistral, vertexOpenAI))
             }
             paths.append(EndpointPath("POST", "\(location)/endpoints/openapi/chat/completions", .vertexOpenAIChat, vertexOpenAI))
         }
         for custom in ["/:streamRawPredict", "/{prefix}:streamRawPredict", "/{prefix}/{name}:streamRawPredict"] {
             let claude = EndpointPath("POST", custom, .vertexAnthropicStream, vertexAnthropic)
-            paths.append(EndpointPath("POST", custom, .vertexMistral, vertexOpenAI, handovers: [.init(sign: .bodyKey("anthropic_version"), entry: claude)]))
+            let handover = EndpointPath.Handover(sign: .bodyKey("anthropic_version"), entry: claude)
+            paths.append(EndpointPath("POST", custom, .vertexMistral, vertexOpenAI, handovers: [handover]))
         }
         return paths
     }()
