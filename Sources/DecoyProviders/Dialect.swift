@@ -28,10 +28,14 @@ public protocol Dialect: Sendable {
 
     /// A header the provider fills with its own processing time in milliseconds, if it sends one.
     var processingTimeHeader: StaticString? { get }
+
+    /// A request header naming the API version, which the provider reads (`RequestHead.version`), if any.
+    var versionHeader: String? { get }
 }
 
 extension Dialect {
     public var processingTimeHeader: StaticString? { nil }
+    public var versionHeader: String? { nil }
 }
 
 /// The parts of a request head a dialect reads.
@@ -46,8 +50,8 @@ public struct RequestHead: Sendable {
     public var captures: [String: Substring]
     /// The caller's key, from whichever header the provider uses.
     public var apiKey: Substring?
-    /// The API version the request names in a header (Anthropic's `anthropic-version`), which a
-    /// provider may require.
+    /// The value of the dialect's `versionHeader` (Anthropic's `anthropic-version`), which a provider
+    /// may require.
     public var version: Substring?
 
     public init(

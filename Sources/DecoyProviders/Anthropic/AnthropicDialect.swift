@@ -12,6 +12,9 @@ public struct AnthropicDialect: Dialect {
 
     public init(vertex: Bool = false) { self.vertex = vertex }
 
+    /// Anthropic's own API wants `anthropic-version`; on Vertex the version is in the body.
+    public var versionHeader: String? { vertex ? nil : "anthropic-version" }
+
     /// The model of a Vertex request whose path names none (LiteLLM's `{api_base}:rawPredict` with a
     /// custom prefix).
     static let defaultVertexModel = "claude-sonnet-4@20250514"

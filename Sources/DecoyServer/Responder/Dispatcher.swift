@@ -47,7 +47,7 @@ struct Dispatcher {
         let dialect = found.dialect
         let head = RequestHead(
             method: method, path: request.path, query: request.query, endpoint: found.endpoint, captures: captures,
-            apiKey: headers.apiKey, version: headers.version)
+            apiKey: headers.apiKey, version: dialect.versionHeader.flatMap { headers.first($0)?[...] })
         // Changed in place and from here on only borrowed: a copy of the request costs a retain of each
         // of its strings.
         var parsed: ParsedRequest

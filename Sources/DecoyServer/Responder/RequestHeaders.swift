@@ -21,9 +21,6 @@ struct RequestHeaders: HeaderSource {
         return nil
     }
 
-    /// The API version a provider wants in a header: Anthropic's `anthropic-version`.
-    var version: Substring? { fields.first("anthropic-version")?[...] }
-
     /// What `x-decoy-fault` forces, `nil` when absent; throws the bad value.
     func forcedOutcome() throws(BadFaultHeader) -> ErrorRule.Outcome? {
         guard let value = fields.first("x-decoy-fault")?.trimmingSpaces, !value.isEmpty else { return nil }
