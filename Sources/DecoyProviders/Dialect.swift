@@ -28,10 +28,14 @@ public protocol Dialect: Sendable {
 
     /// A header the provider fills with its own processing time in milliseconds, if it sends one.
     var processingTimeHeader: StaticString? { get }
+
+    /// A request header naming the API version, which the provider reads (`RequestHead.version`), if any.
+    var versionHeader: String? { get }
 }
 
 extension Dialect {
     public var processingTimeHeader: StaticString? { nil }
+    public var versionHeader: String? { nil }
 }
 
 /// The parts of a request head a dialect reads.
@@ -46,10 +50,13 @@ public struct RequestHead: Sendable {
     public var captures: [String: Substring]
     /// The caller's key, from whichever header the provider uses.
     public var apiKey: Substring?
+    /// The value of the dialect's `versionHeader` (Anthropic's `anthropic-version`), which a provider
+    /// may require.
+    public var version: Substring?
 
     public init(
         method: String, path: Substring, query: Substring = "", endpoint: Endpoint,
-        captures: [String: Substring] = [:], apiKey: Substring? = nil
+        captures: [String: Substring] = [:], apiKey: Substring? = nil, version: Substring? = nil
     ) {
         self.method = method
         self.path = path
@@ -57,6 +64,7 @@ public struct RequestHead: Sendable {
         self.endpoint = endpoint
         self.captures = captures
         self.apiKey = apiKey
+        self.version = version
     }
 }
 
@@ -90,7 +98,8 @@ public struct ParsedRequest: Sendable {
 
 /// Where a request's last user message lies in its body, in one dialect's shape.
 enum EchoSource: Sendable {
-    /// An OpenAI message `content`, `prompt` or `input`: a string or an array of strings or text parts.
+    /// An OpenAI message `content`, `prompt` or `input` (or an Anthropic message `content`): a string or
+    /// an array of strings or text parts.
     case openAI(JSONValue)
     /// A Gemini `parts` array (or a single part).
     case googleParts(JSONValue)

@@ -33,6 +33,7 @@ import Testing
         #expect(
             profile.routes.map(\.name) == [
                 "openai-chat", "openai-completions", "openai-embeddings", "openai-models", "openai-responses", "azure",
+                "anthropic", "anthropic-models", "vertex-partners",
             ])
         #expect(profile.routes.allSatisfy { $0.limit == nil && $0.errors.isEmpty })
     }

@@ -38,7 +38,7 @@ import Testing
             message.hasPrefix(
                 "test.yaml:3:12: unknown endpoint 'openai.chats'; did you mean 'openai.chat'? (valid ids: openai.chat, "
             ))
-        #expect(message.hasSuffix("google.token)"))
+        #expect(message.hasSuffix("vertex.mistral)"))
     }
 
     @Test func badPathPatternIsReported() {
@@ -169,6 +169,7 @@ import Testing
                   - { rate: 1%, status: 503, retry_after: 2s }
                   - { first: 3, fault: reset }
                   - { every: 10, fault: stream_error }
+                  - { rate: 3%, status: 529 }
 
             """
         ).errors
@@ -177,6 +178,7 @@ import Testing
                 ErrorRule(trigger: .rate(0.01), outcome: .status(503, retryAfter: 2)),
                 ErrorRule(trigger: .first(3), outcome: .fault(.reset)),
                 ErrorRule(trigger: .every(10), outcome: .fault(.streamError)),
+                ErrorRule(trigger: .rate(0.03), outcome: .status(529, retryAfter: nil)),  // Anthropic's overloaded_error
             ])
     }
 

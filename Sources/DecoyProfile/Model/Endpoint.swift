@@ -20,14 +20,25 @@ public enum Endpoint: String, Sendable, CaseIterable, Hashable {
     case geminiEmbed = "gemini.embed"
     case geminiCountTokens = "gemini.count_tokens"
     case googleToken = "google.token"
+    case anthropicMessages = "anthropic.messages"
+    case anthropicCountTokens = "anthropic.count_tokens"
+    case anthropicModels = "anthropic.models"
+    case vertexAnthropic = "vertex.anthropic"
+    case vertexAnthropicStream = "vertex.anthropic_stream"
+    case vertexAnthropicCountTokens = "vertex.anthropic_count_tokens"
+    case vertexOpenAIChat = "vertex.openai_chat"
+    case vertexMistral = "vertex.mistral"
 }
 
 extension Endpoint {
-    /// Who may call the endpoint when no route says otherwise: Vertex AI wants a token from Decoy's own
-    /// token endpoint (as it wants one from Google's), the Gemini API some key; the others take anyone.
+    /// Who may call the endpoint when no route says otherwise: Vertex AI (its partner models too) wants a
+    /// token from Decoy's own token endpoint (as it wants one from Google's), the Gemini API some key; the
+    /// others take anyone.
     public var defaultAuth: Auth {
         switch self {
-        case .vertexGenerate, .vertexStream, .vertexEmbed, .vertexCountTokens, .vertexRawPredict: .issued
+        case .vertexGenerate, .vertexStream, .vertexEmbed, .vertexCountTokens, .vertexRawPredict, .vertexAnthropic,
+            .vertexAnthropicStream, .vertexAnthropicCountTokens, .vertexOpenAIChat, .vertexMistral:
+            .issued
         case .geminiGenerate, .geminiStream, .geminiEmbed, .geminiCountTokens: .any
         default: .open
         }

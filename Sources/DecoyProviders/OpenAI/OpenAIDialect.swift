@@ -1,16 +1,22 @@
 import DecoyEngine
 import DecoyProfile
 
-/// OpenAI's API as api.openai.com answers it, and Azure OpenAI's variant of it (`azure: true`):
-/// same bodies, Azure's paths, `api-key` header and `retry-after-ms`.
+/// OpenAI's API as api.openai.com answers it, Azure OpenAI's variant of it (`azure: true`): same
+/// bodies, Azure's paths, `api-key` header and `retry-after-ms`; and the chat format as Vertex AI serves
+/// it (`vertex: true`) on its OpenAI-compatible endpoint and for Mistral's models, to a caller holding
+/// a Google token, the model in the body or the path.
 public struct OpenAIDialect: Dialect {
     public let azure: Bool
-    public var name: String { azure ? "azure" : "openai" }
+    public let vertex: Bool
+    public var name: String { azure ? "azure" : vertex ? "vertex-openai" : "openai" }
 
-    public init(azure: Bool = false) { self.azure = azure }
+    public init(azure: Bool = false, vertex: Bool = false) {
+        self.azure = azure
+        self.vertex = vertex
+    }
 
     /// OpenAI reports the time it spent on a request in `openai-processing-ms`.
-    public var processingTimeHeader: StaticString? { azure ? nil : "openai-processing-ms" }
+    public var processingTimeHeader: StaticString? { azure || vertex ? nil : "openai-processing-ms" }
 
     /// The system fingerprint every answer carries.
     static let fingerprint = "fp_d3c0y5f4k3"
@@ -35,7 +41,8 @@ public struct OpenAIDialect: Dialect {
         if let modelValue, modelValue.kind != .string, !modelValue.isNull {
             throw Self.invalidType("model", expected: "a string", got: modelValue)
         }
-        guard let model = modelValue?.string ?? head.captures["deployment"].map(String.init), !model.isEmpty else {
+        guard let model = modelValue?.string ?? (head.captures["deployment"] ?? head.captures["model"]).map(String.init), !model.isEmpty
+        else {
             throw Self.invalid("you must provide a model parameter")
         }
         // Built in place from here on: a separate `SimRequest` copied in at the end would cost a copy
@@ -43,9 +50,13 @@ public struct OpenAIDialect: Dialect {
         var parsed = ParsedRequest(
             sim: SimRequest(endpoint: head.endpoint, method: head.method, path: head.path, model: model, apiKey: head.apiKey),
             model: model)
+        if vertex {
+            parsed.sim.project = head.captures["project"]
+            if let key = head.apiKey { parsed.sim.tokenIssued = GoogleAccessToken.verify(key) }
+        }
 
         switch head.endpoint {
-        case .openaiChat, .azureChat:
+        case .openaiChat, .azureChat, .vertexOpenAIChat, .vertexMistral:
             guard let messages = root["messages"] else { throw Self.missing("messages") }
             guard messages.kind == .array else {
                 throw Self.invalidType("messages", expected: "an array", got: messages)

@@ -1,9 +1,11 @@
 import DecoyEngine
 
 /// OpenAI's error envelope `{"error":{"message","type","param","code"}}`, its stock messages, and the
-/// `x-ratelimit-*` headers it sends on every answer.
+/// `x-ratelimit-*` headers it sends on every answer. On Vertex AI (`vertex: true`) the 401s and 429s
+/// are Google's front end's, in Google's envelope.
 extension OpenAIDialect {
     public func render(_ error: ProviderError) -> Reply {
+        if googleAnswers(error.status) { return Catalog.vertex.render(error) }
         var headers = baseHeaders()
         headers.append(contentsOf: error.headers)
         if let retryAfter = error.retryAfter {
@@ -13,6 +15,7 @@ extension OpenAIDialect {
     }
 
     public func render(_ rejection: Rejection, for request: ParsedRequest) -> Reply {
+        if vertex { return Catalog.vertex.render(rejection, for: request) }
         let quota = rejection.quota
         let message: String
         let type: String
@@ -129,6 +132,9 @@ extension OpenAIDialect {
         return headers
     }
 
+    /// Whether Google's front end, not the model, answers this status (on Vertex AI only).
+    private func googleAnswers(_ status: Int) -> Bool { vertex && (status == 401 || status == 429) }
+
     // MARK: Stock errors
 
     public func error(_ stock: StockError) -> ProviderError {
@@ -145,6 +151,7 @@ extension OpenAIDialect {
                 status: 413, message: "Request body too large: the limit is \(limit) bytes.",
                 type: "invalid_request_error", code: "request_too_large")
         case .injected(let status, let retryAfter):
+            if googleAnswers(status) { return Catalog.vertex.error(stock) }
             return Self.serverError(status: status, retryAfter: retryAfter)
         }
     }

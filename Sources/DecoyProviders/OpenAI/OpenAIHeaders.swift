@@ -11,7 +11,7 @@ extension OpenAIDialect {
             headers.append(("apim-request-id", Identifiers.uuid()))
             headers.append(("x-request-id", Identifiers.uuid()))
             headers.append(contentsOf: Self.azureConstantHeaders)
-        } else {
+        } else if !vertex {  // Vertex AI's front answers its OpenAI-compatible endpoint: none of OpenAI's ids
             // `req_` and 32 hex digits; the openai SDK exposes it as `_request_id`.
             headers.append(("x-request-id", Identifiers.hex("req_", count: 32)))
             headers.append(contentsOf: Self.openAIConstantHeaders)

@@ -22,7 +22,7 @@ struct Dispatcher {
     /// loop's clock, which the buckets run on (the same reading on a real loop, simulated time in tests).
     mutating func dispatch(_ request: PendingRequest, arrivalNanos: UInt64, loopNanos: Int64) -> Dispatch {
         let method = request.head.method
-        let found: EndpointPath
+        var found: EndpointPath
         let captures: [String: Substring]
         switch request.outcome {
         case .notFound(let dialect):
@@ -36,16 +36,18 @@ struct Dispatcher {
             found = entry
             captures = pathCaptures
         }
-        let dialect = found.dialect
-        if request.headTooLarge { return refuse(dialect, headTooLarge(), endpoint: found.endpoint, arrivalNanos) }
+        if request.headTooLarge { return refuse(found.dialect, headTooLarge(), endpoint: found.endpoint, arrivalNanos) }
         if request.tooLarge {
-            return refuse(dialect, dialect.error(.bodyTooLarge(limit: shared.maxBodyBytes)), endpoint: nil, arrivalNanos)
+            return refuse(found.dialect, found.dialect.error(.bodyTooLarge(limit: shared.maxBodyBytes)), endpoint: nil, arrivalNanos)
         }
         let headers = RequestHeaders(fields: request.head.fields)
+        let body = request.body.map { Array($0.readableBytesView) } ?? []
+        // A path two providers share goes to the one whose headers or body the request bears.
+        found = found.answering(headers: headers, body: body)
+        let dialect = found.dialect
         let head = RequestHead(
             method: method, path: request.path, query: request.query, endpoint: found.endpoint, captures: captures,
-            apiKey: headers.apiKey)
-        let body = request.body.map { Array($0.readableBytesView) } ?? []
+            apiKey: headers.apiKey, version: dialect.versionHeader.flatMap { headers.first($0)?[...] })
         // Changed in place and from here on only borrowed: a copy of the request costs a retain of each
         // of its strings.
         var parsed: ParsedRequest

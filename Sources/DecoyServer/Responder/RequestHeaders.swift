@@ -7,7 +7,8 @@ struct RequestHeaders: HeaderSource {
 
     func first(_ name: String) -> String? { fields.first(name) }
 
-    /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, or Google's `x-goog-api-key`.
+    /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, Google's `x-goog-api-key` or
+    /// Anthropic's `x-api-key`.
     var apiKey: Substring? {
         if let auth = fields.first("authorization") {
             let value = auth[...]
@@ -16,7 +17,7 @@ struct RequestHeaders: HeaderSource {
             }
             return value
         }
-        if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") { return key[...] }
+        if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") ?? fields.first("x-api-key") { return key[...] }
         return nil
     }
 

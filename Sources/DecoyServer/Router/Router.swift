@@ -45,8 +45,8 @@ struct Router: Sendable {
         return .wrongMethod(first.dialect, allowed: candidates.map(\.method))
     }
 
-    /// Every path served, for the start-up listing.
+    /// Every path served, for the start-up listing: a path two providers share once for each.
     var listing: [(method: String, path: String, endpoint: Endpoint)] {
-        Catalog.paths.map { ($0.method, $0.pattern.text, $0.endpoint) }
+        Catalog.paths.flatMap { [$0] + $0.handovers.map(\.entry) }.map { ($0.method, $0.pattern.text, $0.endpoint) }
     }
 }
