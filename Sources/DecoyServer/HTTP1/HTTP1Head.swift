@@ -96,6 +96,18 @@ extension UInt8 {
     }
 }
 
+extension UInt8 {
+    /// The value of an ASCII hexadecimal digit in either case (a chunk's size); `nil` for any other byte.
+    var hexDigitValue: UInt8? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
 extension Collection<UInt8> {
     /// Equal to `lowercase` ignoring ASCII case: a header name against the one it might be.
     func equalsLowercased(_ lowercase: StaticString) -> Bool {
