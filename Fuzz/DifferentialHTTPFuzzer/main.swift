@@ -170,9 +170,11 @@ private func documentedDifference(_ input: [UInt8], requestAt start: Int, decoy:
         let name = text(line[..<colon]).lowercased()
         let value = text(line[(colon + 1)...]).trimmingCharacters(in: " \t")
         switch name {
-        case "transfer-encoding" where text(line[(colon + 1)...]).contains("\t"):
-            // llhttp skips only SP around `chunked`, and so refuses a tab that Decoy skips as OWS.
-            return "a tab around the transfer coding"
+        case "transfer-encoding" where text(line[(colon + 1)...]).contains("\t"),
+            "content-length" where text(line[(colon + 1)...]).contains("\t"):
+            // llhttp skips only SP after `chunked` or a length's digits, and so refuses a tab that
+            // Decoy skips as OWS (RFC 9110 §5.6.3).
+            return "a tab around a framing value"
         case "transfer-encoding" where value.lowercased() != "chunked":
             // Decoy undoes no coding but chunked, so refuses `gzip, chunked`, which llhttp frames as chunked.
             return "a transfer coding other than chunked alone"
