@@ -104,5 +104,14 @@ if Context.environment["DECOY_FUZZ"] != nil {
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Fuzz/HTTPFuzzer"),
+        .executableTarget(
+            name: "DifferentialHTTPFuzzer",
+            dependencies: [
+                "CLibFuzzer", "DecoyServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Fuzz/DifferentialHTTPFuzzer"),
     ]
 }

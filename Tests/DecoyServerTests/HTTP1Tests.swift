@@ -150,14 +150,36 @@ import Testing
         #expect(try connection.drain().hasPrefix("HTTP/1.1 200 OK"))
     }
 
-    @Test func headRequestsGetTheHeadWithoutTheBody() throws {
+    /// HEAD on a GET route (RFC 9110 §9.3.2): GET's status and fields, its content-length included,
+    /// and no body, so the request pipelined behind it is read where it starts.
+    @Test func headOnAGetRouteGetsTheGetHeadWithoutTheBody() throws {
         let connection = try Connection(profile: TestProfiles.fixed())
+        try connection.send("GET /v1/models HTTP/1.1\r\nHost: t\r\n\r\n")
+        let get = try connection.drain()
+        let getHead = try #require(get.components(separatedBy: "\r\n\r\n").first)
+        let getLength = try #require(getHead.split(separator: "\r\n").first { $0.hasPrefix("content-length: ") })
+
         try connection.send("HEAD /v1/models HTTP/1.1\r\nHost: t\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: t\r\n\r\n")
         let out = try connection.drain()
-        let answers = out.components(separatedBy: "HTTP/1.1 ")
-        #expect(answers.count == 3)
-        #expect(answers[1].hasSuffix("\r\n\r\n"))  // the head only
-        #expect(answers[2].contains(#""object":"list""#))
+        let end = try #require(out.range(of: "\r\n\r\n"))
+        let head = out[..<end.lowerBound]
+        #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(head.split(separator: "\r\n").contains(getLength))
+        // No body: the next bytes are the pipelined GET's answer, whole.
+        let rest = out[end.upperBound...]
+        #expect(rest.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(rest.hasSuffix(try #require(get.components(separatedBy: "\r\n\r\n").last)))
+        #expect(rest.utf8.count == get.utf8.count)
+        #expect(connection.channel.isActive)
+    }
+
+    /// A route that has GET allows HEAD too, and says so in a 405's `allow`.
+    @Test func aWrongMethodOnAGetRouteAllowsHEAD() throws {
+        let connection = try Connection(profile: TestProfiles.fixed())
+        try connection.send("POST /v1/models HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+        let out = try connection.drain()
+        #expect(out.hasPrefix("HTTP/1.1 405"))
+        #expect(out.contains("allow: GET, HEAD\r\n"))
     }
 
     @Test func headerLookupIgnoresCase() throws {

@@ -147,8 +147,8 @@ public struct GoogleTokenDialect: Dialect {
             let byte = bytes[i]
             if byte == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), i + 2 < bytes.endIndex, let high = hexValue(bytes[i + 1]),
-                let low = hexValue(bytes[i + 2])
+            } else if byte == UInt8(ascii: "%"), i + 2 < bytes.endIndex, let high = bytes[i + 1].hexDigitValue,
+                let low = bytes[i + 2].hexDigitValue
             {
                 out.append(high << 4 | low)
                 i += 2
@@ -158,15 +158,6 @@ public struct GoogleTokenDialect: Dialect {
             i += 1
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Three base64url parts, the first two decoding to JSON objects (header and claims).

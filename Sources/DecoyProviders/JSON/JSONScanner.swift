@@ -359,13 +359,7 @@ struct JSONScanner: ~Copyable {
         var value: UInt32 = 0
         for offset in 0..<4 {
             let byte = digits[offset]
-            let nibble: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let nibble = byte.hexDigitValue else { return nil }
             value = value << 4 | UInt32(nibble)
         }
         return value

@@ -97,7 +97,7 @@ struct AdminAPI {
 
     private func authorize(_ fields: HTTP1Fields, remote: SocketAddress?) -> Reply? {
         if let token = shared.admin.token {
-            let given = fields.first("authorization").map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
+            let given = fields.first("authorization").map { String(RequestHeaders.credentials(fromAuthorization: $0)) }
             guard let given, Self.constantTimeEqual(given, token) else {
                 var reply = Self.json(401, ["error": "the admin API needs 'Authorization: Bearer <admin token>'"])
                 reply.headers.append(("www-authenticate", "Bearer"))

@@ -152,11 +152,17 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, R
         state.unreadable()
         writer.prepare(minorVersion: 1, omitBody: false)
         let arrival = NIODeadline.now().uptimeNanoseconds
-        if case .headTooLarge(let method?, let target?) = failure {
-            let head = HTTP1Head(method: method, target: target, minorVersion: 1, fields: HTTP1Fields(), keepAlive: false)
+        let refused: (method: String, target: String, limit: HeadRefusal)? =
+            switch failure {
+            case .headTooLarge(let method?, let target?): (method, target, .bytes)
+            case .tooManyFields(let method, let target): (method, target, .fields)
+            default: nil
+            }
+        if let refused {
+            let head = HTTP1Head(method: refused.method, target: refused.target, minorVersion: 1, fields: HTTP1Fields(), keepAlive: false)
             var request = PendingRequest(head: head, router: shared.router)
             if !request.admin {
-                request.headTooLarge = true
+                request.headRefusal = refused.limit
                 let (script, _) = dispatcher.dispatch(request, arrivalNanos: arrival, loopNanos: 0)
                 return responder.execute(script, keepAlive: false, arrivalNanos: arrival, timing: nil)
             }

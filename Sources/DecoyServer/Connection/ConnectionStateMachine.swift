@@ -155,6 +155,14 @@ struct ConnectionStateMachine {
     }
 }
 
+/// Which limit a refused head passed.
+enum HeadRefusal {
+    /// `max_header_bytes`.
+    case bytes
+    /// `HTTP1Parser.maxFields`.
+    case fields
+}
+
 /// A request as it is read: its head, where it routes, and its body so far.
 struct PendingRequest {
     var head: HTTP1Head
@@ -164,8 +172,8 @@ struct PendingRequest {
     var body: ByteBuffer?
     /// The body is over the server's limit.
     var tooLarge = false
-    /// The head is over the server's limit (only its request line was read).
-    var headTooLarge = false
+    /// The head is over one of the server's limits (only its request line was read): its answer is a 431.
+    var headRefusal: HeadRefusal?
     /// For `/_decoy/*` and `/metrics` rather than a provider.
     var admin = false
 

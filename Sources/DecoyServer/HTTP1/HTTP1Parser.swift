@@ -1,3 +1,4 @@
+import DecoyProviders
 import NIOCore
 
 #if canImport(Glibc)
@@ -11,9 +12,11 @@ import NIOCore
 ///
 /// Incremental: `next(_:)` consumes what it can of the buffer and returns an event, or `nil` when it
 /// needs more bytes. A trickled head is searched for its end once per byte, not once per arrival.
-/// Strict where leniency lets requests be smuggled or misread (bare CR, folded lines, a malformed or
-/// repeated content-length, both framing headers), lenient where clients differ harmlessly (LF line
-/// ends, empty lines before a request).
+/// Strict where leniency lets requests be smuggled or misread, as llhttp's strict mode or nginx is
+/// (bare CR, folded lines, a malformed or repeated content-length or transfer-encoding, both framing
+/// headers, anything but hex digits and well-formed extensions on a chunk's size line, malformed
+/// trailers, more than `maxFields` fields), lenient where clients differ harmlessly (LF line ends,
+/// empty lines before a request, HTTP/1.2 to 1.9 read as 1.1).
 struct HTTP1Parser {
     enum Event {
         case head(HTTP1Head)
@@ -28,6 +31,8 @@ struct HTTP1Parser {
         /// The head passed the limit before it ended. The request line, when it had been read whole,
         /// lets the 431 come in the provider's shape.
         case headTooLarge(method: String?, target: String?)
+        /// The head had more than `maxFields` fields (a 431 too, in the provider's shape).
+        case tooManyFields(method: String, target: String)
     }
 
     private enum State {
@@ -36,9 +41,14 @@ struct HTTP1Parser {
         case chunkSize
         case chunkData(remaining: Int)
         case chunkDataEnd
-        case trailers(seen: Int)
+        case trailers(seen: Int, fields: Int)
         case complete
     }
+
+    /// The most header fields a head may carry, and trailer fields a chunked body: as Apache's
+    /// `LimitRequestFields` and Tomcat's `maxHeaderCount` (llhttp and nginx count none; NIO allows 65,534).
+    /// An API client sends a dozen; a hundred small fields is a flood, cheap to send and costly to index.
+    static let maxFields = 100
 
     let maxHeadBytes: Int
     private var state = State.head
@@ -77,7 +87,7 @@ struct HTTP1Parser {
             case .chunkSize:
                 guard let line = try readLine(&buffer, limit: 1024, what: "chunk size line") else { return nil }
                 let size = try Self.chunkSize(line)
-                state = size == 0 ? .trailers(seen: 0) : .chunkData(remaining: size)
+                state = size == 0 ? .trailers(seen: 0, fields: 0) : .chunkData(remaining: size)
 
             case .chunkData(let remaining):
                 guard let (slice, left) = Self.take(remaining, from: &buffer) else { return nil }
@@ -89,9 +99,17 @@ struct HTTP1Parser {
                 guard line.isEmpty else { throw .malformed("chunk data longer than its size") }
                 state = .chunkSize
 
-            case .trailers(let seen):
+            case .trailers(let seen, let fields):
                 guard let line = try readLine(&buffer, limit: maxHeadBytes - seen, what: "trailer section") else { return nil }
-                state = line.isEmpty ? .complete : .trailers(seen: seen + line.count + 2)
+                if line.isEmpty {
+                    state = .complete
+                } else {
+                    // A trailer field is a header field (RFC 9112 §7.1.2), checked as one and then dropped.
+                    guard fields < Self.maxFields else { throw .malformed("more than \(Self.maxFields) trailer fields") }
+                    let checked = line.withUnsafeBytes { bytes in Result { () throws(Failure) in _ = try Self.field(bytes) } }
+                    try checked.get()
+                    state = .trailers(seen: seen + line.count + 2, fields: fields + 1)
+                }
 
             case .complete:
                 state = .head
@@ -165,18 +183,24 @@ struct HTTP1Parser {
             fields: HTTP1Fields(capacity: 16, bytes: bytes.count), keepAlive: line.minor >= 1)
         var close = false
         var keepAlive = false
+        var count = 0
         while let field = try lines.next(), !field.isEmpty {
+            count += 1
+            if count > maxFields { throw .tooManyFields(method: line.method, target: line.target) }
             let (name, value) = try Self.field(field)
             // Only the framing and connection fields are read here, and only they become strings.
             if name.equalsLowercased("content-length") {
                 guard let length = Self.decimal(value) else { throw .malformed("invalid content-length '\(Self.text(value))'") }
-                if let earlier = head.contentLength, earlier != length { throw .malformed("conflicting content-length headers") }
+                // Even an equal repeat, which RFC 9110 §8.6 would let through: llhttp and nginx refuse it.
+                guard head.contentLength == nil else { throw .malformed("repeated content-length") }
                 head.contentLength = length
             } else if name.equalsLowercased("transfer-encoding") {
                 // Only `chunked` alone: a coding Decoy cannot undo, or chunked twice, is refused.
                 let text = Self.text(value)
                 let codings = text.lowercased().split(separator: ",").map { $0.trimmingWhitespace }
                 guard codings == ["chunked"] else { throw .malformed("unsupported transfer-encoding '\(text)'") }
+                // A second line is a second coding (RFC 9110 §5.3): chunked twice, as llhttp reads it.
+                guard !head.chunked else { throw .malformed("repeated transfer-encoding") }
                 head.chunked = true
             } else if name.equalsLowercased("connection") {
                 for token in Self.text(value).lowercased().split(separator: ",") {
@@ -194,11 +218,15 @@ struct HTTP1Parser {
         if head.chunked, head.contentLength != nil {
             throw .malformed("both transfer-encoding and content-length")
         }
-        head.keepAlive = !close && (head.minorVersion >= 1 || keepAlive)
+        // RFC 9112 §6.1: an HTTP/1.0 message with transfer-encoding has faulty framing; it is answered
+        // and the connection closed.
+        let faultyFraming = head.chunked && head.minorVersion == 0
+        head.keepAlive = !close && !faultyFraming && (head.minorVersion >= 1 || keepAlive)
         return head
     }
 
-    /// `METHOD SP target SP HTTP/1.x`.
+    /// `METHOD SP target SP HTTP/1.x`. A minor version above 1 reads as 1 (RFC 9112 §2.3, as nginx does;
+    /// llhttp refuses it), so an answer never claims a version Decoy does not speak.
     private static func requestLine(_ line: UnsafeRawBufferPointer) throws(Failure) -> (method: String, target: String, minor: Int) {
         guard let space = line.firstIndex(of: .space), space > 0 else { throw .malformed("invalid request line") }
         let method = UnsafeRawBufferPointer(rebasing: line[..<space])
@@ -211,7 +239,8 @@ struct HTTP1Parser {
         guard version.count == 8, version.starts(with: "HTTP/1.".utf8), let digit = version.last,
             digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9")
         else { throw .malformed("unsupported HTTP version") }
-        return (String(decoding: method, as: UTF8.self), String(decoding: target, as: UTF8.self), Int(digit - UInt8(ascii: "0")))
+        let minor = min(Int(digit - UInt8(ascii: "0")), 1)
+        return (String(decoding: method, as: UTF8.self), String(decoding: target, as: UTF8.self), minor)
     }
 
     /// `name: value`: the name as sent, the value without surrounding whitespace, both checked.
@@ -225,7 +254,7 @@ struct HTTP1Parser {
         while start < end, line[start] == .space || line[start] == .tab { start += 1 }
         while end > start, line[end - 1] == .space || line[end - 1] == .tab { end -= 1 }
         let value = UnsafeRawBufferPointer(rebasing: line[start..<end])
-        guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == .tab }) else {
+        guard value.allSatisfy(isFieldText) else {
             throw .malformed("invalid character in header value")
         }
         return (name, value)
@@ -248,27 +277,59 @@ struct HTTP1Parser {
 
     // MARK: - Chunked bodies
 
-    /// A chunk's size from its line: hex digits, then optional `;extensions`.
+    /// A chunk's size from its line: hex digits, then nothing but `;extensions` (RFC 9112 §7.1.1).
+    /// No whitespace, not even the BWS the RFC lets a recipient skip: llhttp's strict mode refuses it.
     private static func chunkSize(_ line: [UInt8]) throws(Failure) -> Int {
         var size = 0
         var digits = 0
-        for byte in line {
-            let value: Int
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A") + 10)
-            case UInt8(ascii: ";"), .space, .tab:
-                guard digits > 0 else { throw .malformed("invalid chunk size") }
-                return size
-            default: throw .malformed("invalid chunk size")
-            }
+        while digits < line.count, let value = line[digits].hexDigitValue {
             digits += 1
             guard digits <= 15 else { throw .malformed("chunk size too large") }
-            size = size << 4 | value
+            size = size << 4 | Int(value)
         }
         guard digits > 0 else { throw .malformed("invalid chunk size") }
+        try checkExtensions(line[digits...])
         return size
+    }
+
+    /// `*( ";" token [ "=" ( token / quoted-string ) ] )`, which Decoy reads past.
+    private static func checkExtensions(_ rest: ArraySlice<UInt8>) throws(Failure) {
+        var i = rest.startIndex
+        func token() -> Bool {
+            let start = i
+            while i < rest.endIndex, isToken(rest[i]) { i += 1 }
+            return i > start
+        }
+        while i < rest.endIndex {
+            guard rest[i] == .semicolon else { throw .malformed("invalid character after the chunk size") }
+            i += 1
+            guard token() else { throw .malformed("invalid chunk extension name") }
+            guard i < rest.endIndex, rest[i] == .equals else { continue }
+            i += 1
+            if i < rest.endIndex, rest[i] == .quote {
+                i += 1
+                while true {
+                    guard i < rest.endIndex else { throw .malformed("unterminated chunk extension value") }
+                    let byte = rest[i]
+                    if byte == .quote {
+                        i += 1
+                        break
+                    } else if byte == .backslash {
+                        // quoted-pair: HTAB, SP, VCHAR or obs-text.
+                        guard i + 1 < rest.endIndex, isFieldText(rest[i + 1]) else {
+                            throw .malformed("invalid quoted-pair in a chunk extension value")
+                        }
+                        i += 2
+                    } else {
+                        // qdtext: what a field value holds, less `"` and `\`.
+                        guard isFieldText(byte) else { throw .malformed("invalid character in a chunk extension value") }
+                        i += 1
+                    }
+                }
+            } else if !token() {
+                throw .malformed("invalid chunk extension value")
+            }
+        }
     }
 
     /// One line without its line end, consumed; `nil` until it is all there.
@@ -333,6 +394,16 @@ extension UInt8 {
     fileprivate static let space = UInt8(ascii: " ")
     fileprivate static let tab = UInt8(ascii: "\t")
     fileprivate static let colon = UInt8(ascii: ":")
+    fileprivate static let semicolon = UInt8(ascii: ";")
+    fileprivate static let equals = UInt8(ascii: "=")
+    fileprivate static let quote = UInt8(ascii: "\"")
+    fileprivate static let backslash = UInt8(ascii: "\\")
+}
+
+/// HTAB, SP, VCHAR or obs-text: what a field value, a quoted-pair or (less `"` and `\`) a quoted
+/// string may hold.
+private func isFieldText(_ byte: UInt8) -> Bool {
+    byte >= 0x20 && byte != 0x7F || byte == .tab
 }
 
 /// RFC 9110 `tchar`: the characters of methods and header names.

@@ -26,17 +26,19 @@ struct Dispatcher {
         let captures: [String: Substring]
         switch request.outcome {
         case .notFound(let dialect):
-            if request.headTooLarge { return refuse(dialect, headTooLarge(), endpoint: nil, arrivalNanos) }
+            if let limit = request.headRefusal { return refuse(dialect, headTooLarge(limit), endpoint: nil, arrivalNanos) }
             return refuse(dialect, dialect.error(.notFound(method: method, path: request.path)), endpoint: nil, arrivalNanos)
         case .wrongMethod(let dialect, let allowed):
-            if request.headTooLarge { return refuse(dialect, headTooLarge(), endpoint: nil, arrivalNanos) }
+            if let limit = request.headRefusal { return refuse(dialect, headTooLarge(limit), endpoint: nil, arrivalNanos) }
             let error = dialect.error(.methodNotAllowed(method: method, path: request.path, allowed: allowed))
             return refuse(dialect, error, endpoint: nil, arrivalNanos)
         case .found(let entry, let pathCaptures):
             found = entry
             captures = pathCaptures
         }
-        if request.headTooLarge { return refuse(found.dialect, headTooLarge(), endpoint: found.endpoint, arrivalNanos) }
+        if let limit = request.headRefusal {
+            return refuse(found.dialect, headTooLarge(limit), endpoint: found.endpoint, arrivalNanos)
+        }
         if request.tooLarge {
             return refuse(found.dialect, found.dialect.error(.bodyTooLarge(limit: shared.maxBodyBytes)), endpoint: nil, arrivalNanos)
         }
@@ -45,8 +47,9 @@ struct Dispatcher {
         // A path two providers share goes to the one whose headers or body the request bears.
         found = found.answering(headers: headers, body: body)
         let dialect = found.dialect
+        // HEAD is GET without the body (the writer leaves it out): a route matching `method: GET` takes it.
         let head = RequestHead(
-            method: method, path: request.path, query: request.query, endpoint: found.endpoint, captures: captures,
+            method: method == "HEAD" ? "GET" : method, path: request.path, query: request.query, endpoint: found.endpoint, captures: captures,
             apiKey: headers.apiKey, version: dialect.versionHeader.flatMap { headers.first($0)?[...] })
         // Changed in place and from here on only borrowed: a copy of the request costs a retain of each
         // of its strings.
@@ -76,18 +79,22 @@ struct Dispatcher {
     func unreadable(_ failure: HTTP1Parser.Failure) -> ResponseScript {
         let error: ProviderError
         switch failure {
-        case .headTooLarge: error = headTooLarge()
+        case .headTooLarge: error = headTooLarge(.bytes)
+        case .tooManyFields: error = headTooLarge(.fields)
         case .malformed(let reason):
             error = ProviderError(status: 400, message: "Malformed HTTP request: \(reason).", type: "invalid_request_error")
         }
         return Catalog.openAI.script(refusing: error)
     }
 
-    /// The 431 for a head over the limit, in whichever envelope answers it.
-    private func headTooLarge() -> ProviderError {
-        var error = ProviderError(
-            status: 431, message: "Request header fields too large: the limit is \(shared.maxHeaderBytes) bytes.",
-            type: "invalid_request_error")
+    /// The 431 for a head over a limit, in whichever envelope answers it.
+    private func headTooLarge(_ limit: HeadRefusal) -> ProviderError {
+        let message =
+            switch limit {
+            case .bytes: "Request header fields too large: the limit is \(shared.maxHeaderBytes) bytes."
+            case .fields: "Request header fields too large: the limit is \(HTTP1Parser.maxFields) fields."
+            }
+        var error = ProviderError(status: 431, message: message, type: "invalid_request_error")
         error.headers = [("connection", "close")]
         return error
     }

@@ -10,15 +10,19 @@ struct RequestHeaders: HeaderSource {
     /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, Google's `x-goog-api-key` or
     /// Anthropic's `x-api-key`.
     var apiKey: Substring? {
-        if let auth = fields.first("authorization") {
-            let value = auth[...]
-            if value.utf8.count > 7, value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 | 0x20 }) {
-                return value.dropFirst(7)
-            }
-            return value
-        }
+        if let auth = fields.first("authorization") { return Self.credentials(fromAuthorization: auth) }
         if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") ?? fields.first("x-api-key") { return key[...] }
         return nil
+    }
+
+    /// What follows `Bearer ` in an `Authorization` value, the scheme in any case (RFC 9110 §11.1);
+    /// the value as sent when it names no bearer scheme. The one reading of a bearer token, for
+    /// providers and the admin API alike.
+    static func credentials(fromAuthorization value: String) -> Substring {
+        let value = value[...]
+        guard value.utf8.count > 7, value.utf8.prefix(7).equalsLowercased("bearer ") else { return value }
+        // By UTF-8 offset: seven ASCII bytes, and the token starts on a scalar boundary after them.
+        return value[value.utf8.index(value.startIndex, offsetBy: 7)...]
     }
 
     /// What `x-decoy-fault` forces, `nil` when absent; throws the bad value.

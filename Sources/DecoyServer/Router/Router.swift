@@ -41,8 +41,13 @@ struct Router: Sendable {
             }
         }
         guard let first = candidates.first else { return .notFound(Catalog.dialect(guessedFrom: path)) }
-        if let hit = candidates.first(where: { $0.method == method }) { return .found(hit, captures: captures) }
-        return .wrongMethod(first.dialect, allowed: candidates.map(\.method))
+        // HEAD is GET without the body (RFC 9110 §9.3.2): it routes where GET does, and the Responder
+        // drops the body.
+        let wanted = method == "HEAD" ? "GET" : method
+        if let hit = candidates.first(where: { $0.method == wanted }) { return .found(hit, captures: captures) }
+        var allowed = candidates.map(\.method)
+        if allowed.contains("GET"), !allowed.contains("HEAD") { allowed.append("HEAD") }
+        return .wrongMethod(first.dialect, allowed: allowed)
     }
 
     /// Every path served, for the start-up listing: a path two providers share once for each.
