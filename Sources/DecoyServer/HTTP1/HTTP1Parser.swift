@@ -275,63 +275,6 @@ struct HTTP1Parser {
         return value
     }
 
-    // MARK: - Chunked bodies
-
-    /// A chunk's size from its line: hex digits, then nothing but `;extensions` (RFC 9112 §7.1.1).
-    /// No whitespace, not even the BWS the RFC lets a recipient skip: llhttp's strict mode refuses it.
-    private static func chunkSize(_ line: [UInt8]) throws(Failure) -> Int {
-        var size = 0
-        var digits = 0
-        while digits < line.count, let value = line[digits].hexDigitValue {
-            digits += 1
-            guard digits <= 15 else { throw .malformed("chunk size too large") }
-            size = size << 4 | Int(value)
-        }
-        guard digits > 0 else { throw .malformed("invalid chunk size") }
-        try checkExtensions(line[digits...])
-        return size
-    }
-
-    /// `*( ";" token [ "=" ( token / quoted-string ) ] )`, which Decoy reads past.
-    private static func checkExtensions(_ rest: ArraySlice<UInt8>) throws(Failure) {
-        var i = rest.startIndex
-        func token() -> Bool {
-            let start = i
-            while i < rest.endIndex, isToken(rest[i]) { i += 1 }
-            return i > start
-        }
-        while i < rest.endIndex {
-            guard rest[i] == .semicolon else { throw .malformed("invalid character after the chunk size") }
-            i += 1
-            guard token() else { throw .malformed("invalid chunk extension name") }
-            guard i < rest.endIndex, rest[i] == .equals else { continue }
-            i += 1
-            if i < rest.endIndex, rest[i] == .quote {
-                i += 1
-                while true {
-                    guard i < rest.endIndex else { throw .malformed("unterminated chunk extension value") }
-                    let byte = rest[i]
-                    if byte == .quote {
-                        i += 1
-                        break
-                    } else if byte == .backslash {
-                        // quoted-pair: HTAB, SP, VCHAR or obs-text.
-                        guard i + 1 < rest.endIndex, isFieldText(rest[i + 1]) else {
-                            throw .malformed("invalid quoted-pair in a chunk extension value")
-                        }
-                        i += 2
-                    } else {
-                        // qdtext: what a field value holds, less `"` and `\`.
-                        guard isFieldText(byte) else { throw .malformed("invalid character in a chunk extension value") }
-                        i += 1
-                    }
-                }
-            } else if !token() {
-                throw .malformed("invalid chunk extension value")
-            }
-        }
-    }
-
     /// One line without its line end, consumed; `nil` until it is all there.
     private func readLine(_ buffer: inout ByteBuffer, limit: Int, what: String) throws(Failure) -> [UInt8]? {
         let found: Int? = buffer.withUnsafeReadableBytes { $0.firstIndex(of: .lf) }
@@ -385,37 +328,5 @@ extension Substring {
         while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
         while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
         return s
-    }
-}
-
-extension UInt8 {
-    fileprivate static let cr = UInt8(ascii: "\r")
-    fileprivate static let lf = UInt8(ascii: "\n")
-    fileprivate static let space = UInt8(ascii: " ")
-    fileprivate static let tab = UInt8(ascii: "\t")
-    fileprivate static let colon = UInt8(ascii: ":")
-    fileprivate static let semicolon = UInt8(ascii: ";")
-    fileprivate static let equals = UInt8(ascii: "=")
-    fileprivate static let quote = UInt8(ascii: "\"")
-    fileprivate static let backslash = UInt8(ascii: "\\")
-}
-
-/// HTAB, SP, VCHAR or obs-text: what a field value, a quoted-pair or (less `"` and `\`) a quoted
-/// string may hold.
-private func isFieldText(_ byte: UInt8) -> Bool {
-    byte >= 0x20 && byte != 0x7F || byte == .tab
-}
-
-/// RFC 9110 `tchar`: the characters of methods and header names.
-private func isToken(_ byte: UInt8) -> Bool {
-    switch byte {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-        true
-    case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-        UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-        UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-        true
-    default:
-        false
     }
 }
