@@ -646,8 +646,9 @@ def vertex_verdict(s, seconds, agg, statuses, stats, before, after, proxy_metric
     routes = [route_stats(stats, deployment_route(i)) for i in range(s.deployments)]
     rate = s.rpm / 60.0
     burst = math.floor(rate * s.burst_seconds)
-    # The load lasts from locust's first request sent to its last (about the run time less the spawn's first
-    # instants); the buckets' quota over that span, plus what they held at the start, is what can succeed.
+    # The load lasts from locust's first request sent to its last answer back (the proxy goes on calling
+    # Decoy, retries included, for the requests still waiting when locust sends its last); the buckets'
+    # quota over that span, plus what they held at the start, is what can succeed.
     window = agg.get("window_s") or seconds
     capacity = s.deployments * (burst + rate * window)
     sent = agg["requests"]

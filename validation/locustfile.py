@@ -28,7 +28,9 @@ SUMMARY = os.getenv("DECOY_LOCUST_SUMMARY", "")
 _lock = threading.Lock()
 _statuses: Counter = Counter()
 _logged = 0
-_window = [None, None]  # wall-clock time the first and the last request were sent
+# Wall-clock time the first request was sent and the last answer came back: the span over which the
+# proxy's calls reached Decoy (a request sent near the end is still retried upstream while it waits).
+_window = [None, None]
 
 
 class MyUser(HttpUser):
@@ -47,11 +49,11 @@ class MyUser(HttpUser):
         with _lock:
             if _window[0] is None:
                 _window[0] = sent
-            _window[1] = sent
         with self.client.post("chat/completions", json=payload, catch_response=True) as response:
             status = response.status_code
             with _lock:
                 _statuses[str(status)] += 1
+                _window[1] = time.time()
             if status != 200:
                 response.failure(f"HTTP {status}")
                 with _lock:
