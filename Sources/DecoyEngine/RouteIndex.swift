@@ -26,8 +26,9 @@ struct RouteIndex: Sendable {
     /// One table per `Endpoint`, in `Endpoint.allCases` order.
     private let tables: [Table]
 
-    /// Routes filed by key for one endpoint. Every list holds route indices in increasing order.
-    struct Table: Sendable {
+    /// Routes filed by key for one endpoint, as it is being built. Every list holds route indices in
+    /// increasing order.
+    struct Filing {
         var scanned: [Int] = []
         var byModel: [String: [Int]] = [:]
         var byPath: [Substring: [Int]] = [:]
@@ -52,6 +53,23 @@ struct RouteIndex: Sendable {
         }
     }
 
+    /// One endpoint's filing, frozen: a class, so reading it for a request is one reference.
+    final class Table: Sendable {
+        let scanned: [Int]
+        let byModel: [String: [Int]]
+        let byPath: [Substring: [Int]]
+        let byPrefix: [(segments: Int, lists: [Substring: [Int]])]
+        let byMethod: [String: [Int]]
+
+        init(_ filing: Filing) {
+            scanned = filing.scanned
+            byModel = filing.byModel
+            byPath = filing.byPath
+            byPrefix = filing.byPrefix
+            byMethod = filing.byMethod
+        }
+    }
+
     /// What a route is filed under within an endpoint's table.
     enum Key: Equatable {
         case scanned
@@ -65,7 +83,7 @@ struct RouteIndex: Sendable {
         for (offset, endpoint) in Endpoint.allCases.enumerated() {
             precondition(Self.slot(of: endpoint) == offset, "Endpoint's cases are not laid out in allCases order")
         }
-        var tables = [Table](repeating: Table(), count: Endpoint.allCases.count)
+        var tables = [Filing](repeating: Filing(), count: Endpoint.allCases.count)
         for (index, match) in matches.enumerated() {
             let key = Self.key(of: match)
             if match.endpoints.isEmpty {
@@ -77,7 +95,7 @@ struct RouteIndex: Sendable {
                 }
             }
         }
-        self.tables = tables
+        self.tables = tables.map(Table.init)
     }
 
     /// The key a route is filed under: the first literal condition its match has.
