@@ -8,6 +8,8 @@ import Synchronization
 public final class Engine: Sendable {
     public let profile: Profile
     let routes: [RouteState]
+    /// `routes` by what their matches name, so finding a request's route does not walk them all.
+    let index: RouteIndex
     let fallback: RouteState
     let seed: UInt64
 
@@ -35,6 +37,7 @@ public final class Engine: Sendable {
             return RouteState(
                 route: route, index: index, stream: UInt64(index + 1), divisor: replicas, limiter: limiter)
         }
+        self.index = RouteIndex(profile.routes.map(\.match))
         self.fallback = RouteState(
             route: Route(name: "default", match: RouteMatch(), behavior: profile.defaults), index: profile.routes.count,
             stream: 0, divisor: replicas)
@@ -60,8 +63,16 @@ public final class Engine: Sendable {
             .sorted { $0.admitted + $0.refused > $1.admitted + $1.refused }
     }
 
-    /// The route a request falls to, or the profile defaults.
+    /// The route a request falls to, or the profile defaults: the first route whose match holds, found
+    /// through the route index.
     func state<H: HeaderSource>(for request: SimRequest, headers: H) -> RouteState {
+        if let found = index.first(for: request, headers: headers, in: routes) { return routes[found] }
+        return fallback
+    }
+
+    /// What `state(for:headers:)` answers, by walking the routes in order: the reference the index is
+    /// tested against.
+    func scanState<H: HeaderSource>(for request: SimRequest, headers: H) -> RouteState {
         for state in routes where state.match.holds(for: request, headers: headers) { return state }
         return fallback
     }

@@ -55,6 +55,18 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
         !trailingWildcard && segments.allSatisfy { $0.allSatisfy { if case .literal = $0 { true } else { false } } }
     }
 
+    /// How many of the pattern's segments, from the first, are wholly literal text (no capture): a path the
+    /// pattern matches starts with exactly those segments. The route index files routes under them.
+    public var literalLeadingSegments: Int {
+        var count = 0
+        for pieces in segments {
+            guard pieces.count <= 1 else { break }
+            if case .capture = pieces.first { break }
+            count += 1
+        }
+        return count
+    }
+
     /// The captures if `path` (without query) matches, else `nil`.
     public func match(_ path: Substring) -> [String: Substring]? {
         guard path.first == "/" else { return nil }
