@@ -39,8 +39,11 @@ extension BedrockDialect {
     public func renderMalformed(_ request: ParsedRequest) -> Reply {
         let invoke = request.sim.endpoint == .bedrockInvoke || request.sim.endpoint == .bedrockInvokeStream
         guard request.sim.stream else {
-            if invoke { return Reply(status: 200, headers: Self.jsonHeaders(), body: .full(Array("{\"id\":\"msg_bdrk_01decoy\",\"type\":\"message\",\"role\":\"assis".utf8))) }
-            return Reply(status: 200, headers: Self.jsonHeaders(), body: .full(Array("{\"metrics\":{\"latencyMs\":1},\"output\":{\"message\":{\"content\":[{\"te".utf8)))
+            let cut =
+                invoke
+                ? "{\"id\":\"msg_bdrk_01decoy\",\"type\":\"message\",\"role\":\"assis"
+                : "{\"metrics\":{\"latencyMs\":1},\"output\":{\"message\":{\"content\":[{\"te"
+            return Reply(status: 200, headers: Self.jsonHeaders(), body: .full(Array(cut.utf8)))
         }
         var body: [UInt8] = []
         if invoke {
