@@ -113,5 +113,8 @@ if Context.environment["DECOY_FUZZ"] != nil {
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Fuzz/DifferentialHTTPFuzzer"),
+        .executableTarget(
+            name: "EventStreamFuzzer", dependencies: ["CLibFuzzer", "DecoyProviders"],
+            path: "Fuzz/EventStreamFuzzer"),
     ]
 }

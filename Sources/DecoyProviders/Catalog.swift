@@ -64,8 +64,9 @@ public enum Catalog {
     public static let vertexAnthropic = AnthropicDialect(vertex: true)
     /// OpenAI's chat format on Vertex AI's OpenAI-compatible endpoint and for Mistral, with Google's tokens.
     public static let vertexOpenAI = OpenAIDialect(vertex: true)
+    public static let bedrock = BedrockDialect()
 
-    public static let paths: [EndpointPath] = anthropicPaths + googlePaths + [
+    public static let paths: [EndpointPath] = anthropicPaths + googlePaths + bedrockPaths + [
         EndpointPath("POST", "/v1/chat/completions", .openaiChat, openAI),
         EndpointPath("POST", "/chat/completions", .openaiChat, openAI),
         EndpointPath("POST", "/v1/completions", .openaiCompletions, openAI),
@@ -162,6 +163,15 @@ public enum Catalog {
         return paths
     }()
 
+    /// Amazon Bedrock's runtime operations, the model id (percent-encoded, an ARN's `/` as `%2F`) one segment.
+    static let bedrockPaths: [EndpointPath] = [
+        EndpointPath("POST", "/model/{model}/converse", .bedrockConverse, bedrock),
+        EndpointPath("POST", "/model/{model}/converse-stream", .bedrockConverseStream, bedrock),
+        EndpointPath("POST", "/model/{model}/invoke", .bedrockInvoke, bedrock),
+        EndpointPath("POST", "/model/{model}/invoke-with-response-stream", .bedrockInvokeStream, bedrock),
+        EndpointPath("POST", "/model/{model}/count-tokens", .bedrockCountTokens, bedrock),
+    ]
+
     /// `{api_base}:rawPredict` is Vertex's for Gemini and embeddings, Claude's when the body has
     /// `anthropic_version`, Mistral's (OpenAI's chat format) when it has `messages`.
     static func partnerHandovers(_ pattern: String) -> [EndpointPath.Handover] {
@@ -181,6 +191,7 @@ public enum Catalog {
     public static func dialect(guessedFrom path: Substring) -> any Dialect {
         if path.hasPrefix("/openai/") { return azure }
         if path.hasPrefix("/v1/messages") { return anthropic }
+        if path.hasPrefix("/model/") { return bedrock }
         if path.hasPrefix("/v1/projects/") || path.hasPrefix("/v1beta1/") { return vertex }
         if path.hasPrefix("/v1beta/") || (path.contains("/models/") && path.contains(":")) { return gemini }
         if path.contains(":") { return vertex }

@@ -38,7 +38,7 @@ import Testing
             message.hasPrefix(
                 "test.yaml:3:12: unknown endpoint 'openai.chats'; did you mean 'openai.chat'? (valid ids: openai.chat, "
             ))
-        #expect(message.hasSuffix("vertex.mistral)"))
+        #expect(message.hasSuffix("bedrock.count_tokens)"))
     }
 
     @Test func badPathPatternIsReported() {

@@ -22,4 +22,14 @@ import Testing
         #expect(Self.headers("api-key", "az").apiKey == "az")
         #expect(Self.headers("x-goog-api-key", "g").apiKey == "g")
     }
+
+    /// Bedrock's callers sign with SigV4: the access key id is the key, for `per: [api_key]`.
+    @Test func aSigV4SignatureIsItsAccessKeyID() {
+        let signed =
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261202/us-east-1/bedrock/aws4_request, "
+            + "SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+        #expect(Self.headers("authorization", signed).apiKey == "AKIDEXAMPLE")
+        #expect(Self.headers("authorization", "AWS4-HMAC-SHA256 SignedHeaders=host").apiKey == "AWS4-HMAC-SHA256 SignedHeaders=host")
+        #expect(Self.headers("authorization", "Bearer AWS4-HMAC-SHA256 Credential=X/").apiKey == "AWS4-HMAC-SHA256 Credential=X/")
+    }
 }

@@ -28,18 +28,25 @@ public enum Endpoint: String, Sendable, CaseIterable, Hashable {
     case vertexAnthropicCountTokens = "vertex.anthropic_count_tokens"
     case vertexOpenAIChat = "vertex.openai_chat"
     case vertexMistral = "vertex.mistral"
+    case bedrockConverse = "bedrock.converse"
+    case bedrockConverseStream = "bedrock.converse_stream"
+    case bedrockInvoke = "bedrock.invoke"
+    case bedrockInvokeStream = "bedrock.invoke_stream"
+    case bedrockCountTokens = "bedrock.count_tokens"
 }
 
 extension Endpoint {
     /// Who may call the endpoint when no route says otherwise: Vertex AI (its partner models too) wants a
-    /// token from Decoy's own token endpoint (as it wants one from Google's), the Gemini API some key; the
-    /// others take anyone.
+    /// token from Decoy's own token endpoint (as it wants one from Google's), the Gemini API and Bedrock
+    /// some key (Bedrock: any SigV4 signature or bearer token); the others take anyone.
     public var defaultAuth: Auth {
         switch self {
         case .vertexGenerate, .vertexStream, .vertexEmbed, .vertexCountTokens, .vertexRawPredict, .vertexAnthropic,
             .vertexAnthropicStream, .vertexAnthropicCountTokens, .vertexOpenAIChat, .vertexMistral:
             .issued
-        case .geminiGenerate, .geminiStream, .geminiEmbed, .geminiCountTokens: .any
+        case .geminiGenerate, .geminiStream, .geminiEmbed, .geminiCountTokens, .bedrockConverse, .bedrockConverseStream,
+            .bedrockInvoke, .bedrockInvokeStream, .bedrockCountTokens:
+            .any
         default: .open
         }
     }

@@ -33,6 +33,20 @@ public struct AnthropicDialect: Dialect {
             return ParsedRequest(sim: sim, model: model ?? "")
         }
 
+        let counting = head.endpoint == .anthropicCountTokens || head.endpoint == .vertexAnthropicCountTokens
+        var parsed = try Self.parseMessages(
+            body, sim: sim, hosted: vertex ? head.captures["model"].map(String.init) ?? "" : nil, counting: counting)
+        if head.endpoint == .vertexAnthropicStream { parsed.sim.stream = true }
+        return parsed
+    }
+
+    /// A Messages API body: `model` (unless `hosted`), `messages`, `system`, `tools`, `max_tokens` (unless
+    /// `counting`) and `stream`. `hosted` is the model a platform's path names (Vertex AI, Bedrock; empty
+    /// when it names none): the body then carries `anthropic_version` and the model only optionally.
+    static func parseMessages(_ body: [UInt8], sim: SimRequest, hosted: String?, counting: Bool) throws(ProviderError)
+        -> ParsedRequest
+    {
+        var sim = sim
         let document: JSONDocument
         do {
             document = try JSONDocument.parse(body)
@@ -42,16 +56,15 @@ public struct AnthropicDialect: Dialect {
         let root = document.root
         guard root.kind == .object else { throw Self.invalid("Input should be a valid dictionary") }
 
-        let counting = head.endpoint == .anthropicCountTokens || head.endpoint == .vertexAnthropicCountTokens
         var model: String
-        if vertex && !counting {
+        if let hosted, !counting {
             guard let version = root["anthropic_version"], !version.isNull else { throw Self.missing("anthropic_version") }
             guard version.kind == .string else { throw Self.invalid("anthropic_version: Input should be a valid string") }
-            model = head.captures["model"].map(String.init) ?? root["model"]?.string ?? Self.defaultVertexModel
+            model = hosted.isEmpty ? root["model"]?.string ?? Self.defaultVertexModel : hosted
         } else {
             guard let value = root["model"], !value.isNull else { throw Self.missing("model") }
             guard let name = value.string else { throw Self.invalid("model: Input should be a valid string") }
-            guard !name.isEmpty || vertex else { throw Self.invalid("model: String should have at least 1 character") }
+            guard !name.isEmpty || hosted != nil else { throw Self.invalid("model: String should have at least 1 character") }
             model = name
         }
         if model.isEmpty { model = Self.defaultVertexModel }
@@ -94,7 +107,6 @@ public struct AnthropicDialect: Dialect {
             guard let flag = stream.bool else { throw Self.invalid("stream: Input should be a valid boolean") }
             parsed.sim.stream = flag
         }
-        if head.endpoint == .vertexAnthropicStream { parsed.sim.stream = true }
         return parsed
     }
 

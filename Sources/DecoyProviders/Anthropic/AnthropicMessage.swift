@@ -9,8 +9,9 @@ struct AnthropicMessage: Sendable {
     let stopReason: StaticString
     let text: TextGenerator
 
-    init(request: borrowing ParsedRequest, tokens: Int, text: TextGenerator) {
-        id = ResponseID("msg_01", length: 22)
+    /// `idPrefix`: Bedrock's Claude message ids start `msg_bdrk_01`.
+    init(request: borrowing ParsedRequest, tokens: Int, text: TextGenerator, idPrefix: StaticString = "msg_01") {
+        id = ResponseID(idPrefix, length: 22)
         model = request.model
         inputTokens = request.sim.promptTokens
         self.tokens = tokens

@@ -26,9 +26,11 @@ extension Dialect {
                 delayNanos: delay, lease: schedule.lease, gaps: schedule.gaps)
 
         case .error(let status, let retryAfter, let schedule):
+            // Counted as the status the client sees: a provider may answer a status in its own way
+            // (Bedrock has no 401: its refusal is a 403).
+            let reply = render(error(.injected(status: status, retryAfter: retryAfter)))
             return ResponseScript(
-                render(error(.injected(status: status, retryAfter: retryAfter))),
-                record: .init(.errored, status: status, routeIndex: schedule.routeIndex),
+                reply, record: .init(.errored, status: reply.status, routeIndex: schedule.routeIndex),
                 delayNanos: schedule.firstByteNanos, lease: schedule.lease)
 
         case .fault(let fault, var schedule):

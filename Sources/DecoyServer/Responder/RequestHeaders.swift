@@ -7,10 +7,12 @@ struct RequestHeaders: HeaderSource {
 
     func first(_ name: String) -> String? { fields.first(name) }
 
-    /// The caller's key: `Authorization: Bearer …`, Azure's `api-key`, Google's `x-goog-api-key` or
-    /// Anthropic's `x-api-key`.
+    /// The caller's key: `Authorization: Bearer …` (or an AWS SigV4 signature's access key id), Azure's
+    /// `api-key`, Google's `x-goog-api-key` or Anthropic's `x-api-key`.
     var apiKey: Substring? {
-        if let auth = fields.first("authorization") { return Self.credentials(fromAuthorization: auth) }
+        if let auth = fields.first("authorization") {
+            return Self.accessKeyID(fromSigV4: auth) ?? Self.credentials(fromAuthorization: auth)
+        }
         if let key = fields.first("api-key") ?? fields.first("x-goog-api-key") ?? fields.first("x-api-key") { return key[...] }
         return nil
     }
@@ -23,6 +25,24 @@ struct RequestHeaders: HeaderSource {
         guard value.utf8.count > 7, value.utf8.prefix(7).equalsLowercased("bearer ") else { return value }
         // By UTF-8 offset: seven ASCII bytes, and the token starts on a scalar boundary after them.
         return value[value.utf8.index(value.startIndex, offsetBy: 7)...]
+    }
+
+    /// The access key id of an AWS Signature Version 4 `Authorization` value (`AWS4-HMAC-SHA256
+    /// Credential=AKID/20261202/us-east-1/bedrock/aws4_request, SignedHeaders=…, Signature=…`), as botocore
+    /// signs Bedrock's requests; `nil` for any other value. The signature is not checked.
+    static func accessKeyID(fromSigV4 value: String) -> Substring? {
+        let scheme = "AWS4-HMAC-SHA256 "
+        guard value.utf8.count > scheme.utf8.count, value.utf8.prefix(scheme.utf8.count).elementsEqual(scheme.utf8) else {
+            return nil
+        }
+        let utf8 = value.utf8
+        let field = "Credential=".utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex, !utf8[start...].starts(with: field) { start = utf8.index(after: start) }
+        guard start < utf8.endIndex else { return value[...] }
+        let key = utf8.index(start, offsetBy: field.count)
+        let end = utf8[key...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") } ?? utf8.endIndex
+        return value[key..<end]
     }
 
     /// What `x-decoy-fault` forces, `nil` when absent; throws the bad value.
